@@ -1,0 +1,282 @@
+"""Build, publish and load the knowledge index.
+
+Layout under `settings.index_dir`:
+
+    builds/<build id>/      one complete build: manifest.json, dense.faiss, passages.jsonl,
+                            sentences.npy, term_df.json, glossary.json, bm25/
+    current -> builds/<id>  the published build (a symlink, swapped atomically)
+
+A build is written into a temporary folder, renamed into `builds/`, and only then
+published by replacing the `current` link; readers therefore see either the old
+or the new build, never a half-written one. Embeddings are cached by text, so a
+rebuild embeds only passages it has not seen, and a corpus whose files, chunking
+and embedder are unchanged is not rebuilt at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.chunk import chunk_articles
+from knowledge.dense import DenseIndex, DenseParams
+from knowledge.embed import Embedder
+from knowledge.embed_cache import EmbeddingCache
+from knowledge.errors import IndexNotReadyError, KnowledgeError
+from knowledge.glossary import build_glossary
+from knowledge.ingest import read_articles, source_hashes
+from knowledge.lexical import LexicalIndex, Tokenizer
+from knowledge.settings import Settings
+from knowledge.types import Passage
+
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+CURRENT = "current"
+KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
+FIX = "run `knowledge build`"
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def dense_params(settings: Settings) -> DenseParams:
+    return DenseParams(
+        type=settings.index_type,
+        hnsw_m=settings.hnsw_m,
+        hnsw_ef_search=settings.hnsw_ef_search,
+        ivf_nlist=settings.ivf_nlist,
+        ivf_nprobe=settings.ivf_nprobe,
+        ivf_pq_m=settings.ivf_pq_m,
+    )
+
+
+def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]:
+    """Everything that determines the index's content: if it is unchanged, so is the index."""
+    return {
+        "format": FORMAT_VERSION,
+        "embedder": {"backend": settings.embed_backend, "model_id": embedder.model_id},
+        "chunking": {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap},
+        "index": dense_params(settings).describe(),
+        "sources": source_hashes(settings.articles_dir),
+    }
+
+
+def embedding_text(passage: Passage) -> str:
+    """The section heading gives a passage the context its sentences leave implicit."""
+    return f"{passage.section}\n{passage.text}" if passage.section else passage.text
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = index_dir / CURRENT
+    if not link.is_symlink() and not link.is_dir():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def read_manifest(build: Path) -> dict[str, Any]:
+    try:
+        return json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexNotReadyError(f"the index at {build} has no readable manifest ({exc}): {FIX}") from exc
+
+
+def is_up_to_date(settings: Settings, embedder: Embedder) -> bool:
+    build = current_build(settings.index_dir)
+    if build is None:
+        return False
+    try:
+        manifest = read_manifest(build)
+    except IndexNotReadyError:
+        return False
+    signature = expected_signature(settings, embedder)
+    return all(manifest.get(key) == value for key, value in signature.items())
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    status: str  # "built" or "up-to-date"
+    build: Path
+    passages: int
+    sentences: int
+    embedded: int  # texts actually embedded (the rest came from the cache)
+    seconds: float
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, *, force: bool = False, progress: Progress | None = None
+) -> BuildReport:
+    """Build and publish the index unless it is already up to date (or `force`)."""
+    started = time.perf_counter()
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time; readers never wait
+        if not force and is_up_to_date(settings, embedder):
+            build = current_build(settings.index_dir)
+            assert build is not None
+            manifest = read_manifest(build)
+            return BuildReport("up-to-date", build, manifest["counts"]["passages"],
+                               manifest["counts"]["sentences"], 0, time.perf_counter() - started)
+        return _build(settings, embedder, progress, started)
+
+
+def _build(settings: Settings, embedder: Embedder, progress: Progress | None, started: float) -> BuildReport:
+    signature = expected_signature(settings, embedder)
+    articles = list(read_articles(settings.articles_dir))
+    passages = chunk_articles(articles, settings.chunk_size, settings.chunk_overlap)
+    if not passages:
+        raise KnowledgeError(f"no passages: add articles to {settings.articles_dir}")
+    sentences = [s for p in passages for s in p.sentence_texts()]
+
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", embedder.model_id, embedder.dim)
+    total = len(passages) + len(sentences)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embedding", done, total)
+
+    passage_vectors, computed_p = cache.embed(
+        "passage", [embedding_text(p) for p in passages], embedder.embed_passages, tick
+    )
+    sentence_vectors, computed_s = cache.embed("passage", sentences, embedder.embed_passages, tick)
+
+    if progress:
+        progress("indexing", 0, 1)
+    tokenizer = Tokenizer(settings.cache_dir)
+    corpus_tokens = [tokenizer.tokens(embedding_text(p)) for p in passages]
+    dense = DenseIndex.build(passage_vectors, dense_params(settings))
+    lexical = LexicalIndex.build(corpus_tokens)
+    term_df = Counter(term for toks in corpus_tokens for term in set(toks))
+    glossary = build_glossary(set(term_df))
+
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    builds = settings.index_dir / "builds"
+    builds.mkdir(exist_ok=True)
+    tmp = builds / f".{build_id}.tmp"
+    tmp.mkdir()
+    try:
+        dense.save(tmp / "dense.faiss")
+        lexical.save(tmp / "bm25")
+        np.save(tmp / "sentences.npy", sentence_vectors)
+        (tmp / "term_df.json").write_text(json.dumps({"n": len(passages), "df": term_df}, ensure_ascii=False))
+        (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False))
+        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
+            for p in passages:
+                fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        manifest = {
+            **signature,
+            "build_id": build_id,
+            "created": datetime.now(UTC).isoformat(),
+            "dim": embedder.dim,
+            # "index" (from the signature) is what was asked for and decides freshness;
+            # this is what was built (IVF falls back to flat on a corpus too small to train).
+            "effective_index": dense.params.describe(),
+            "counts": {"articles": len(articles), "passages": len(passages), "sentences": len(sentences)},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        final = builds / build_id
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _publish(settings.index_dir, final)
+    _prune(builds, keep=final)
+    if progress:
+        progress("indexing", 1, 1)
+    return BuildReport("built", final, len(passages), len(sentences), computed_p + computed_s,
+                       time.perf_counter() - started)
+
+
+def _publish(index_dir: Path, build: Path) -> None:
+    tmp_link = index_dir / f".{CURRENT}.{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(build, index_dir), tmp_link)
+    os.replace(tmp_link, index_dir / CURRENT)  # atomic on POSIX
+
+
+def _prune(builds: Path, keep: Path) -> None:
+    finished = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in finished[:-KEEP_BUILDS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class KnowledgeIndex:
+    """A loaded build: everything retrieval needs, in memory."""
+
+    build: Path
+    manifest: dict[str, Any]
+    passages: list[Passage]
+    dense: DenseIndex
+    lexical: LexicalIndex
+    sentence_vectors: np.ndarray  # rows follow passages' sentences in order
+    sentence_offsets: np.ndarray  # passage i owns rows [offsets[i], offsets[i+1])
+    term_df: dict[str, int]
+    glossary: dict[str, list[str]]  # English stem -> corpus words (see knowledge.glossary)
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:
+        build = build or current_build(settings.index_dir)
+        if build is None:
+            raise IndexNotReadyError(f"no index in {settings.index_dir}: {FIX}")
+        manifest = read_manifest(build)
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexNotReadyError(f"the index at {build} has an old format: {FIX}")
+        built_with = manifest.get("embedder", {}).get("model_id")
+        if built_with != embedder.model_id:
+            raise IndexNotReadyError(
+                f"the index was built with {built_with!r} but the configured embedder is "
+                f"{embedder.model_id!r}: {FIX} (or configure the embedder it was built with)"
+            )
+        try:
+            passages = [
+                Passage.from_dict(json.loads(line))
+                for line in (build / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
+            params = DenseParams(**{
+                "type": manifest["effective_index"]["type"],
+                **_search_params(settings, manifest["effective_index"]["type"]),
+            })
+            dense = DenseIndex.load(build / "dense.faiss", params)
+            lexical = LexicalIndex.load(build / "bm25")
+            sentence_vectors = np.load(build / "sentences.npy")
+            term_data = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
+            glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError, KnowledgeError) as exc:
+            raise IndexNotReadyError(f"the index at {build} is incomplete or corrupt ({exc}): {FIX}") from exc
+        counts = manifest.get("counts", {})
+        offsets = np.cumsum([0] + [len(p.sentences) or 1 for p in passages])
+        if (
+            len(passages) != counts.get("passages")
+            or dense.size != len(passages)
+            or dense.dim != manifest.get("dim")
+            or sentence_vectors.shape != (counts.get("sentences"), manifest.get("dim"))
+            or offsets[-1] != len(sentence_vectors)
+        ):
+            raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
+        return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary)
+
+
+def _search_params(settings: Settings, index_type: str) -> dict[str, int]:
+    """Search-time knobs come from the current settings, so they can be tuned without a rebuild."""
+    if index_type == "hnsw":
+        return {"hnsw_ef_search": settings.hnsw_ef_search}
+    if index_type == "ivf":
+        return {"ivf_nprobe": settings.ivf_nprobe}
+    return {}

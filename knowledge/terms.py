@@ -1,0 +1,78 @@
+"""What a question is about: its key terms, their weights, and whether a text covers them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from knowledge.glossary import stem
+from knowledge.lexical import Tokenizer
+from knowledge.lexicon import (
+    EN_ANAPHORA,
+    EN_ATTRIBUTE_WORDS,
+    ZH_ANAPHORA,
+    ZH_ATTRIBUTE_WORDS,
+)
+from knowledge.text import has_cjk
+
+ATTRIBUTE_WEIGHT = 0.35  # an attribute word ("占地", "where") matters less than the subject
+# Question morphemes jieba leaves glued to content words ("哪些项目", "哪三大", "建了").
+_QUESTION_MORPHEME_RE = re.compile(r"哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁|[了过着个吗呢吧]")
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float
+    subject: bool  # False for words that ask for an attribute
+    alternatives: tuple[str, ...] = ()  # corpus words that translate it (English terms)
+
+    def forms(self) -> tuple[str, ...]:
+        return (self.text, *self.alternatives)
+
+
+def key_terms(
+    question: str,
+    tokenizer: Tokenizer,
+    df: Mapping[str, int],
+    n_docs: int,
+    glossary: Mapping[str, list[str]] | None = None,
+) -> list[Term]:
+    """Content words of a question, weighted by rarity in the corpus (unseen words weigh most).
+
+    English words carry their corpus translations from the glossary, and weigh as
+    much as the rarest of them (or as an unseen word when there is none).
+    """
+    glossary = glossary or {}
+    terms: dict[str, Term] = {}
+    for raw in tokenizer.words(question):
+        word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
+        if has_cjk(word) and len(word) < 2:
+            continue  # single characters match everywhere and mean little alone
+        if not has_cjk(word) and (len(word) < 2 or word in EN_ANAPHORA):
+            continue
+        subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
+        alternatives = () if has_cjk(word) else tuple(glossary.get(stem(word), ()))
+        seen = max((df.get(w, 0) for w in (word, *alternatives)), default=0)
+        idf = math.log(1.0 + n_docs / (seen + 0.5))
+        terms[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), subject, alternatives)
+    return list(terms.values())
+
+
+def coverage(terms: Iterable[Term], text: str) -> float:
+    """Weighted share of the terms that occur in `text` (1.0 when there are no terms to check)."""
+    terms = list(terms)
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    lowered = text.lower()
+    return sum(t.weight for t in terms if any(form in lowered for form in t.forms())) / total
+
+
+def leans_on_previous(question: str, tokenizer: Tokenizer, terms: list[Term]) -> bool:
+    """A follow-up points back ("它", "it") or names no subject of its own ("占地多大？")."""
+    if set(tokenizer.segment(question)) & (ZH_ANAPHORA | EN_ANAPHORA):
+        return True
+    return not any(t.subject for t in terms)

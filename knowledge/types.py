@@ -1,0 +1,85 @@
+"""The data that flows between the knowledge components and out to channels."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of one article, the unit that is embedded and indexed.
+
+    `start`/`end` are character offsets into the article's *cleaned* text;
+    `sentences` are (start, end) offsets of each sentence relative to `text`.
+    """
+
+    id: str
+    source: str  # file name relative to the articles folder
+    title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sentences"] = [list(s) for s in self.sentences]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        return cls(
+            id=data["id"],
+            source=data["source"],
+            title=data["title"],
+            section=data["section"],
+            text=data["text"],
+            start=data["start"],
+            end=data["end"],
+            sentences=tuple((int(a), int(b)) for a, b in data.get("sentences", ())),
+        )
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentences] or [self.text]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage cited in an answer, as channels show it."""
+
+    id: str
+    source: str
+    title: str
+    section: str
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the knowledge base says about one question.
+
+    `grounded` is False when the articles do not answer the question; `answer`
+    is then empty and nothing is invented. `lang` is the question's language
+    ("zh" or "en"), so callers can phrase their own words to match.
+    """
+
+    question: str
+    answer: str
+    grounded: bool
+    sources: list[Source] = field(default_factory=list)
+    lang: str = "zh"
+    query: str = ""  # the text actually searched (question + follow-up context)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "grounded": self.grounded,
+            "sources": [s.to_dict() for s in self.sources],
+        }
