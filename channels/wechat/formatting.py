@@ -1,0 +1,155 @@
+"""Turning the bot's messages into one WeChat text reply, and numbered choices back into payloads.
+
+WeChat text has no buttons: quick replies become numbered options ("回复数字：1. 政策 …") and a
+later message that is just that number is mapped back to the button's payload.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from channels.wechat.text import MAX_REPLY_BYTES, compose
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+MAX_SOURCES = 3
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class FormattedReply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+def detect_lang(text: str) -> str:
+    """ "zh" when the text contains Chinese characters, else "en"."""
+    return "zh" if _CJK.search(text or "") else "en"
+
+
+def _buttons_of(message: Mapping[str, Any]) -> list[Button]:
+    found = []
+    for raw in message.get("buttons") or message.get("quick_replies") or []:
+        if not isinstance(raw, Mapping):
+            continue
+        title = str(raw.get("title") or "").strip()
+        payload = str(raw.get("payload") or title).strip()
+        if title and payload:
+            found.append(Button(title=title, payload=payload))
+    return found
+
+
+def sources_line(custom: Mapping[str, Any], lang: str) -> str:
+    """ "来源：《title》section、section；《other》" for a grounded answer's payload, else "".
+
+    Sections are grouped under their article so a long title is shown once; at most
+    MAX_SOURCES sections are listed.
+    """
+    if custom.get("grounded") is False:
+        return ""
+    sources = custom.get("sources")
+    if not isinstance(sources, list):
+        return ""
+    pairs: list[tuple[str, str]] = []  # distinct (title, section), in the payload's order
+    for source in sources:
+        if not isinstance(source, Mapping):
+            continue
+        title = str(source.get("title") or source.get("source") or "").strip()
+        section = str(source.get("section") or "").strip()
+        section = "" if section == title else section
+        if (title or section) and (title, section) not in pairs:
+            pairs.append((title, section))
+        if len(pairs) == MAX_SOURCES:
+            break
+    grouped: dict[str, list[str]] = {}
+    for title, section in pairs:
+        sections = grouped.setdefault(title, [])
+        if section:
+            sections.append(section)
+    labels = []
+    sep = "、" if lang == "zh" else ", "
+    for title, sections in grouped.items():
+        head = f"《{title}》" if title else ""
+        labels.append(head + sep.join(sections))
+    if not labels:
+        return ""
+    return ("来源：" + "；".join(labels)) if lang == "zh" else ("Source: " + "; ".join(labels))
+
+
+def options_block(buttons: Iterable[Button], lang: str) -> str:
+    items = [f"{i}. {b.title}" for i, b in enumerate(buttons, start=1)]
+    if not items:
+        return ""
+    header = "回复数字：" if lang == "zh" else "Reply with a number:"
+    return header + "\n" + "\n".join(items)
+
+
+def format_messages(
+    messages: Iterable[Mapping[str, Any]], max_bytes: int = MAX_REPLY_BYTES
+) -> FormattedReply:
+    """Merge the bot's messages (Rasa's collected dicts) into one reply within `max_bytes`."""
+    texts: list[str] = []
+    buttons: list[Button] = []
+    customs: list[Mapping[str, Any]] = []
+    for message in messages:
+        if not isinstance(message, Mapping):
+            continue
+        text = str(message.get("text") or "").strip()
+        if text:
+            texts.append(text)
+        if message.get("image"):
+            texts.append(str(message["image"]))
+        buttons.extend(_buttons_of(message))
+        custom = message.get("custom")
+        if isinstance(custom, Mapping):
+            customs.append(custom)
+    body = "\n\n".join(texts)
+    if not body:  # a custom-only reply: show its answer text if it carries one
+        body = next((str(c["answer"]) for c in customs if c.get("answer")), "")
+    lang = next((str(c["lang"]) for c in customs if c.get("lang") in ("zh", "en")), "")
+    lang = lang or detect_lang(body)
+    footer = [sources_line(c, lang) for c in customs]
+    footer = list(dict.fromkeys(line for line in footer if line))
+    footer.append(options_block(buttons, lang))
+    return FormattedReply(text=compose(body, footer, max_bytes), buttons=tuple(buttons))
+
+
+def choice_number(text: str) -> int | None:
+    """The number a message consists of ("2", "２", "2.", "第2个" is not), or None."""
+    normal = unicodedata.normalize("NFKC", text or "").strip().rstrip(".。、)）")
+    if normal.isascii() and normal.isdigit() and len(normal) <= 3:
+        return int(normal)
+    return None
+
+
+def resolve_choice(text: str, buttons: Iterable[Button]) -> str | None:
+    """The payload of the numbered button the user picked, or None if the text is no choice."""
+    number = choice_number(text)
+    options = list(buttons)
+    if number is None or not 1 <= number <= len(options):
+        return None
+    return options[number - 1].payload
+
+
+def dump_buttons(buttons: Iterable[Button]) -> str:
+    return json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False)
+
+
+def load_buttons(raw: str | None) -> tuple[Button, ...]:
+    """Inverse of dump_buttons; anything unreadable is treated as no buttons."""
+    if not raw:
+        return ()
+    try:
+        data = json.loads(raw)
+        return tuple(Button(str(t), str(p)) for t, p in data)
+    except (ValueError, TypeError):
+        return ()
