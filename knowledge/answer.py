@@ -29,6 +29,8 @@ PASSAGES_FOR_SENTENCES = 4  # sentences are picked from this many top passages
 COVERAGE_SENTENCE_WEIGHT = 0.25  # how much a sentence's own term coverage adds to its cosine
 ANSWER_TYPE_BONUS = 0.04  # per expected answer type the sentence holds (date, area, list, ...)
 ENUMERATION_BONUS = 0.10  # "哪些X" answered by "A、B等X"
+PHRASE_BONUS = 0.05  # two adjacent question words found together ("发展定位")
+PREVIOUS_SENTENCE_CREDIT = 0.5  # terms named only in the sentence before count half
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Candidate:
     coverage: float
     type_hits: int = 0
     enumerates: bool = False
+    phrase: bool = False
 
     @property
     def score(self) -> float:
@@ -48,6 +51,7 @@ class Candidate:
             + COVERAGE_SENTENCE_WEIGHT * self.coverage
             + ANSWER_TYPE_BONUS * min(self.type_hits, 2)
             + ENUMERATION_BONUS * self.enumerates
+            + PHRASE_BONUS * self.phrase
         )
 
 
@@ -63,7 +67,7 @@ class Decision:
 
 def rank_sentences(
     index: KnowledgeIndex, hits: list[Hit], query_vector: np.ndarray, terms: list[Term],
-    question: str = "", list_noun: str = "",
+    question: str = "", list_noun: str = "", phrases: tuple[str, ...] = (),
 ) -> list[Candidate]:
     kinds = expected_types(question)
     out: list[Candidate] = []
@@ -77,10 +81,12 @@ def rank_sentences(
                 continue
             seen.add(sentence)
             dense = float(index.sentence_vectors[first + j] @ query_vector)
-            # A sentence's subject is often named by its heading or the sentence before it.
-            context = f"{passage.section} {sentences[j - 1] if j else ''} {sentence}"
-            out.append(Candidate(hit.index, j, sentence, dense, coverage(terms, context),
-                                 type_hits(sentence, kinds), enumerates(sentence, list_noun)))
+            # A sentence's subject is often named by its heading, or by the sentence before it.
+            own = coverage(terms, f"{passage.section} {sentence}")
+            with_previous = coverage(terms, f"{passage.section} {sentences[j - 1]} {sentence}") if j else own
+            cov = own + PREVIOUS_SENTENCE_CREDIT * (with_previous - own)
+            out.append(Candidate(hit.index, j, sentence, dense, cov, type_hits(sentence, kinds),
+                                 enumerates(sentence, list_noun), any(p in sentence for p in phrases)))
     return sorted(out, key=lambda c: -c.score)
 
 

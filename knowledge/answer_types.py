@@ -54,5 +54,8 @@ def type_hits(sentence: str, kinds: set[str]) -> int:
 
 
 def enumerates(sentence: str, head: str) -> bool:
-    """"哪些X" is best answered by an enumeration ending in "等…X" ("A、B等项目")."""
-    return bool(head) and bool(re.search(rf"等[^，。,；;]{{0,6}}{re.escape(head)}", sentence))
+    """"哪些X" is best answered by an enumeration of X: "A、B等项目" or "四大产业集群——A、B、C"."""
+    if not head:
+        return False
+    h = re.escape(head)
+    return bool(re.search(rf"等[^，。,；;]{{0,6}}{h}|{h}[^，。,；;]{{0,8}}(——|：|:)[^。；;]*、", sentence))

@@ -21,6 +21,7 @@ from knowledge.lexicon import EN_STOPWORDS
 _ENTRY_RE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _WORD_RE = re.compile(r"[a-z][a-z'&+-]*[a-z]|[a-z]")
 _SKIP_RE = re.compile(r"variant of|surname|abbr\. for|CL:|see also|used in|old name|Taiwan pr\.")
+_HANZI_RE = re.compile(r"^[\u4e00-\u9fff]+$")
 MAX_PHRASE_WORDS = 3  # longer definitions are explanations, not translations
 
 
@@ -61,4 +62,16 @@ def build_glossary(corpus_words: set[str]) -> dict[str, list[str]]:
                 for word in words:
                     if len(word) >= 3 and word not in EN_STOPWORDS:
                         glossary.setdefault(stem(word), set()).add(chinese)
+    # Chinese names written in pinyin ("Shapingba", "Huxi") map to the corpus words they spell.
+    for word in corpus_words:
+        if 2 <= len(word) <= 4 and _HANZI_RE.match(word):
+            glossary.setdefault("".join(_pinyin(word)), set()).add(word)
     return {word: sorted(zh) for word, zh in sorted(glossary.items())}
+
+
+def _pinyin(word: str) -> list[str]:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - pypinyin is a declared dependency
+        return []
+    return lazy_pinyin(word)

@@ -40,7 +40,7 @@ from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.settings import Settings
 from knowledge.types import Passage
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # bump when what a build contains changes (forces a rebuild)
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from knowledge.answer import compose, decide, rank_sentences, sources_for
@@ -23,7 +24,7 @@ from knowledge.lexicon import ZH_STOPWORDS
 from knowledge.retrieve import hybrid_search
 from knowledge.settings import Settings
 from knowledge.terms import key_terms, leans_on_previous
-from knowledge.text import detect_lang, sanitize
+from knowledge.text import detect_lang, has_cjk, sanitize
 from knowledge.types import Answer
 
 log = logging.getLogger(__name__)
@@ -126,9 +127,14 @@ class KnowledgeService:
             dense_weight=s.dense_weight if dense_weight is None else dense_weight,
             lexical_weight=s.lexical_weight if lexical_weight is None else lexical_weight,
         )
+        segments = self._tokenizer.segment(question)
+        # Two content words side by side in the question ("发展定位") are a phrase to look for.
+        phrases = tuple(
+            a + b for a, b in pairwise(segments)
+            if has_cjk(a) and has_cjk(b) and a not in ZH_STOPWORDS and b not in ZH_STOPWORDS
+        )
         candidates = rank_sentences(
-            index, hits, query_vector, terms, question,
-            list_head(self._tokenizer.segment(question), ZH_STOPWORDS),
+            index, hits, query_vector, terms, question, list_head(segments, ZH_STOPWORDS), phrases
         )
         decision = decide(s, lang, terms, hits, candidates, index)
         grounded = decision.grounded or not abstain
