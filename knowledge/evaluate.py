@@ -122,3 +122,28 @@ def service_asker(service, **options) -> Asker:
         return answer, [by_id[i] for i in trace.ranked_ids]
 
     return ask
+
+
+ABLATION_COLUMNS = ("accuracy_zh", "accuracy_en", "abstentions_passed", "followups_passed", "hit@1", "hit@3", "mrr")
+
+
+def ablation(service, cases: list[Case]) -> list[tuple[str, dict[str, Any]]]:
+    """The same set through variants of the pipeline: which part earns what."""
+    variants = [
+        ("hybrid (default)", {}),
+        ("dense only", {"lexical_weight": 0.0}),
+        ("BM25 only", {"dense_weight": 0.0}),
+        ("hybrid, no abstention", {"abstain": False}),
+    ]
+    return [(name, evaluate(cases, service_asker(service, **options)).summary()) for name, options in variants]
+
+
+def format_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    def cell(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value if value is not None else "-")
+
+    header = "| variant | " + " | ".join(ABLATION_COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(ABLATION_COLUMNS) + 1)]
+    for name, summary in rows:
+        lines.append(f"| {name} | " + " | ".join(cell(summary.get(c)) for c in ABLATION_COLUMNS) + " |")
+    return "\n".join(lines)
