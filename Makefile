@@ -56,7 +56,7 @@ shell: install index train ## chat with the bot in the terminal (rasa shell + ac
 	@$(VENV)/bin/python scripts/stack.py shell
 
 browser: ## install Debian's chromium for the browser tests (needs root)
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 test: install browser ## install everything, then run all tests: unit, integration, end to end
 	@$(VENV)/bin/ruff check .
