@@ -2,13 +2,14 @@
 
 Flat (exact) suits thousands to a few hundred thousand passages; HNSW and IVF
 (optionally with PQ compression) are approximate and suit larger corpora.
-`knowledge bench --scale` measures where each pays off on this machine.
+`scripts/bench_scale.py` (`make bench-scale`) measures where each pays off; see docs/scale.md.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,23 +17,28 @@ import numpy as np
 from knowledge.errors import KnowledgeError
 
 INDEX_TYPES = ("flat", "hnsw", "ivf")
+PQ_MIN_VECTORS = 10_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class DenseParams:
     type: str = "flat"
     hnsw_m: int = 32
-    hnsw_ef_search: int = 64
+    hnsw_ef_search: int = 256
     hnsw_ef_construction: int = 80
     ivf_nlist: int = 0  # 0 = about 4*sqrt(n), bounded so every list gets training points
-    ivf_nprobe: int = 16
+    ivf_nprobe: int = 256
     ivf_pq_m: int = 0  # 0 = IVF-flat; else PQ sub-quantisers of 8 bits
 
     def describe(self) -> dict[str, object]:
+        """What the build depends on; search-time knobs (ef_search, nprobe) are left out, so
+        tuning them needs no rebuild."""
         if self.type == "hnsw":
-            return {"type": "hnsw", "m": self.hnsw_m, "ef_search": self.hnsw_ef_search}
+            return {"type": "hnsw", "m": self.hnsw_m, "ef_construction": self.hnsw_ef_construction}
         if self.type == "ivf":
-            return {"type": "ivf", "nlist": self.ivf_nlist, "nprobe": self.ivf_nprobe, "pq_m": self.ivf_pq_m}
+            return {"type": "ivf", "nlist": self.ivf_nlist, "pq_m": self.ivf_pq_m}
         return {"type": "flat"}
 
 
@@ -83,6 +89,10 @@ class DenseIndex:
         elif params.type == "ivf" and n >= 39:
             nlist = ivf_nlist_for(n, params.ivf_nlist)
             quantizer = faiss.IndexFlatIP(dim)
+            if params.ivf_pq_m and n < PQ_MIN_VECTORS:
+                # PQ cannot be trained well on few vectors (and recalls poorly on e5 without a re-rank).
+                log.warning("IVF-PQ needs %d+ vectors, the corpus has %d: building IVF-flat", PQ_MIN_VECTORS, n)
+                params = replace(params, ivf_pq_m=0)
             if params.ivf_pq_m:
                 if dim % params.ivf_pq_m:
                     raise KnowledgeError(f"ivf_pq_m={params.ivf_pq_m} must divide the dimension {dim}")

@@ -22,7 +22,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.settings import Settings
 from knowledge.types import Passage
 
-FORMAT_VERSION = 3  # bump when what a build contains changes (forces a rebuild)
+FORMAT_VERSION = 4  # bump when what a build contains changes (forces a rebuild)
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
@@ -53,6 +53,7 @@ def dense_params(settings: Settings) -> DenseParams:
     return DenseParams(
         type=settings.index_type,
         hnsw_m=settings.hnsw_m,
+        hnsw_ef_construction=settings.hnsw_ef_construction,
         hnsw_ef_search=settings.hnsw_ef_search,
         ivf_nlist=settings.ivf_nlist,
         ivf_nprobe=settings.ivf_nprobe,
@@ -249,10 +250,7 @@ class KnowledgeIndex:
                 for line in (build / "passages.jsonl").read_text(encoding="utf-8").splitlines()
                 if line.strip()
             ]
-            params = DenseParams(**{
-                "type": manifest["effective_index"]["type"],
-                **_search_params(settings, manifest["effective_index"]["type"]),
-            })
+            params = replace(dense_params(settings), type=manifest["effective_index"]["type"])
             dense = DenseIndex.load(build / "dense.faiss", params)
             lexical = LexicalIndex.load(build / "bm25")
             sentence_vectors = np.load(build / "sentences.npy")
@@ -272,11 +270,3 @@ class KnowledgeIndex:
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
         return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary)
 
-
-def _search_params(settings: Settings, index_type: str) -> dict[str, int]:
-    """Search-time knobs come from the current settings, so they can be tuned without a rebuild."""
-    if index_type == "hnsw":
-        return {"hnsw_ef_search": settings.hnsw_ef_search}
-    if index_type == "ivf":
-        return {"ivf_nprobe": settings.ivf_nprobe}
-    return {}

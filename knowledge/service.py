@@ -56,6 +56,10 @@ class KnowledgeService:
     def from_settings(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeService:
         settings = settings or Settings.from_env()
         embedder = embedder or make_embedder(settings)
+        if settings.faiss_threads > 0:
+            import faiss
+
+            faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide, set once at start
         return cls(settings, embedder, KnowledgeIndex.load(settings, embedder))
 
     def warm_up(self) -> None:

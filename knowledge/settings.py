@@ -32,13 +32,16 @@ class Settings:
     chunk_size: int = 220
     chunk_overlap: int = 60
 
-    # FAISS index type: "flat" (exact), "hnsw" or "ivf" (approximate, for big corpora).
+    # FAISS index type: "flat" (exact; best up to ~300k passages), "hnsw" or "ivf" (approximate,
+    # for larger corpora). Figures behind the defaults: docs/scale.md.
     index_type: str = "flat"
     hnsw_m: int = 32
-    hnsw_ef_search: int = 64
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 256  # search time only: no rebuild needed to change it
     ivf_nlist: int = 0  # 0 = about 4*sqrt(n)
-    ivf_nprobe: int = 16
+    ivf_nprobe: int = 256  # search time only
     ivf_pq_m: int = 0  # 0 = plain IVF-flat; otherwise PQ sub-quantisers (must divide the dimension)
+    faiss_threads: int = 1  # one query at a time is fastest single-threaded on a small machine
 
     # Retrieval and answering.
     top_k: int = 3  # sources returned with an answer

@@ -60,3 +60,15 @@ def test_errors_are_clear(tmp_path):
     (tmp_path / "broken.faiss").write_bytes(b"not an index")
     with pytest.raises(KnowledgeError, match="cannot read"):
         DenseIndex.load(tmp_path / "broken.faiss", DenseParams("flat"))
+
+
+def test_search_knobs_do_not_change_what_a_build_depends_on():
+    assert DenseParams("hnsw", hnsw_ef_search=16).describe() == DenseParams("hnsw", hnsw_ef_search=512).describe()
+    assert DenseParams("ivf", ivf_nprobe=1).describe() == DenseParams("ivf", ivf_nprobe=256).describe()
+    assert DenseParams("hnsw", hnsw_m=16).describe() != DenseParams("hnsw", hnsw_m=32).describe()
+
+
+def test_pq_on_a_small_corpus_falls_back_to_ivf_flat():
+    rng = np.random.default_rng(2)
+    index = DenseIndex.build(unit(rng.normal(size=(2000, 16))), DenseParams("ivf", ivf_pq_m=4))
+    assert index.params.type == "ivf" and index.params.ivf_pq_m == 0
