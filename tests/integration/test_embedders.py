@@ -37,11 +37,17 @@ def test_sentence_transformers_backend_builds_and_answers(tmp_path, minilm_folde
     articles = tmp_path / "articles"
     articles.mkdir()
     (articles / "lab.txt").write_text(
-        "Demo Park news\nDemo Park opened a robotics lab in 2022.\nThe lab has 12 test benches.\n", encoding="utf-8"
+        "Demo Park news\nDemo Park opened a robotics lab in 2022.\nThe lab has 12 test benches.\n",
+        encoding="utf-8",
     )
-    settings = replace(Settings.from_env({}), articles_dir=articles, index_dir=tmp_path / "index",
-                       cache_dir=tmp_path / "cache", embed_backend="sentence-transformers",
-                       embed_model=str(minilm_folder))
+    settings = replace(
+        Settings.from_env({}),
+        articles_dir=articles,
+        index_dir=tmp_path / "index",
+        cache_dir=tmp_path / "cache",
+        embed_backend="sentence-transformers",
+        embed_model=str(minilm_folder),
+    )
     embedder = make_embedder(settings)
     assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.dim == 384
     build_index(settings, embedder)

@@ -14,11 +14,17 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def run(real_settings, service):
     """Run the CLI against the session's index (already built by the `service` fixture)."""
-    env = {**os.environ, "KB_INDEX_DIR": str(real_settings.index_dir), "KB_CACHE_DIR": str(real_settings.cache_dir)}
+    env = {
+        **os.environ,
+        "KB_INDEX_DIR": str(real_settings.index_dir),
+        "KB_CACHE_DIR": str(real_settings.cache_dir),
+    }
     exe = Path(sys.executable).with_name("knowledge")
 
     def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([str(exe), *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [str(exe), *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+        )
 
     return _run
 
@@ -31,7 +37,9 @@ def test_build_reports_up_to_date(run):
 def test_ask_prints_answer_with_sources(run):
     result = run("ask", "科创中心在哪里？")
     assert result.returncode == 0
-    assert "大学城南路" in result.stdout and "《重庆沙坪坝" in result.stdout and "在园区建设上" in result.stdout
+    assert (
+        "大学城南路" in result.stdout and "《重庆沙坪坝" in result.stdout and "在园区建设上" in result.stdout
+    )
 
 
 def test_ask_json_has_the_documented_shape(run):
@@ -42,7 +50,14 @@ def test_ask_json_has_the_documented_shape(run):
 
 
 def test_stdin_mode_answers_line_by_line_and_survives_bad_lines(run):
-    lines = ["科创中心占地多少亩？", "", "园" * 20000, "\x01\x02", "今天股市行情怎么样？", "What are the park's key industries?"]
+    lines = [
+        "科创中心占地多少亩？",
+        "",
+        "园" * 20000,
+        "\x01\x02",
+        "今天股市行情怎么样？",
+        "What are the park's key industries?",
+    ]
     result = run("ask", "--json", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     out = [json.loads(x) for x in result.stdout.splitlines()]
@@ -62,7 +77,9 @@ def test_bad_question_gets_a_clear_message_not_a_traceback(run, question):
 def test_missing_index_names_the_fix(tmp_path):
     exe = Path(sys.executable).with_name("knowledge")
     env = {**os.environ, "KB_INDEX_DIR": str(tmp_path / "none")}
-    result = subprocess.run([str(exe), "ask", "科创中心在哪里？"], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [str(exe), "ask", "科创中心在哪里？"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 1 and "knowledge build" in result.stderr and "Traceback" not in result.stderr
 
 

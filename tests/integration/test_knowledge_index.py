@@ -34,8 +34,12 @@ def settings(tmp_path: Path) -> Settings:
     articles = tmp_path / "articles"
     articles.mkdir()
     (articles / "a.md").write_text(ARTICLE_A, encoding="utf-8")
-    return replace(Settings.from_env({}), articles_dir=articles, index_dir=tmp_path / "index",
-                   cache_dir=tmp_path / "cache")
+    return replace(
+        Settings.from_env({}),
+        articles_dir=articles,
+        index_dir=tmp_path / "index",
+        cache_dir=tmp_path / "cache",
+    )
 
 
 def test_build_is_incremental_and_atomic(settings, embedder):
@@ -53,7 +57,10 @@ def test_build_is_incremental_and_atomic(settings, embedder):
     manifest = json.loads((second.build / "manifest.json").read_text())
     assert set(manifest["sources"]) == {"a.md", "b.txt"}
     assert manifest["embedder"]["model_id"] == embedder.model_id and manifest["dim"] == 384
-    assert manifest["chunking"] == {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
+    assert manifest["chunking"] == {
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+    }
     assert first.build.exists()  # older builds stay for servers still reading them
 
 

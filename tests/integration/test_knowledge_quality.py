@@ -41,13 +41,17 @@ def test_english_question_finds_the_chinese_passage(service):
     assert answer.grounded and answer.lang == "en" and "清华大学" in answer.answer
 
 
-@pytest.mark.parametrize("question", ["园区有没有人才公寓？", "今天股市行情怎么样？", "Do you help foreign investors with visas?"])
+@pytest.mark.parametrize(
+    "question", ["园区有没有人才公寓？", "今天股市行情怎么样？", "Do you help foreign investors with visas?"]
+)
 def test_unanswerable_questions_invent_nothing(service, question):
     answer = service.ask(question)
     assert not answer.grounded and answer.answer == "" and answer.sources == []
 
 
-@pytest.mark.parametrize("question", ["🙂🙂🙂 科创中心在哪里？🙂", "科创中心 where is it located?", "科创中心\x07在哪里"])
+@pytest.mark.parametrize(
+    "question", ["🙂🙂🙂 科创中心在哪里？🙂", "科创中心 where is it located?", "科创中心\x07在哪里"]
+)
 def test_odd_but_valid_questions_are_answered_or_declined_without_error(service, question):
     answer = service.ask(question)
     assert answer.grounded in (True, False)
