@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_NO_INPUT := 1
 
-.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-scale export-st browser clean
+.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-rest bench-scale nlu-eval export-st browser clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ eval: index ## score the dev question set through the library (floors as in the 
 
 bench: install index ## print speed and memory figures (not a test)
 	@$(VENV)/bin/python scripts/bench.py
+
+bench-rest: $(VENV)/.installed ## REST round-trip latency of a running bot (start it with `make run` first)
+	@$(VENV)/bin/python scripts/bench_rest.py --url http://127.0.0.1:5005
+
+nlu-eval: install ## Rasa NLU 5-fold cross-validation (F1 per intent, results in var/nlu-eval/)
+	@mkdir -p var && cd var && PYTHONPATH=.. ../$(RASA_VENV)/bin/rasa test nlu --nlu ../bot/data/nlu --config ../bot/config.yml --cross-validation --folds 5 --out nlu-eval
 
 bench-scale: $(VENV)/.installed index ## FAISS flat/HNSW/IVF at 10k-1M synthetic passages (about 40 min; see docs/scale.md)
 	@$(VENV)/bin/python scripts/bench_scale.py

@@ -1,0 +1,116 @@
+"""The answer action: retrieval from the park's articles, grounded or an honest "not found"."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.formatting import answer_payload, format_answer
+from actions.knowledge_provider import KnowledgeProvider
+from actions.lang import detect_lang
+from actions.replies import reply
+from actions.settings import ActionSettings
+from actions.unanswered import UnansweredLog
+from knowledge.errors import InvalidQuestionError, KnowledgeError
+from knowledge.types import Answer
+
+logger = logging.getLogger(__name__)
+
+
+class ActionAnswerQuestion(Action):
+    """Answers park questions, low-confidence messages and out-of-scope requests alike.
+
+    Retrieval decides grounding; the intent only chooses the wording of a refusal.
+    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload.
+    """
+
+    def __init__(
+        self,
+        provider: KnowledgeProvider | None = None,
+        settings: ActionSettings | None = None,
+    ) -> None:
+        settings = settings or ActionSettings.from_env()
+        self._knowledge = provider or KnowledgeProvider()
+        self._unanswered = UnansweredLog(settings.unanswered_log)
+        # A missing index is reported in the start-up log; the service itself is
+        # loaded in the serving process (see actions/knowledge_provider.py).
+        self._knowledge.check()
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        previous = tracker.get_slot("last_question") or None
+        fallback_lang = detect_lang(text, default=tracker.get_slot("lang"))
+
+        service = self._knowledge.get()
+        if service is None:
+            return self._apologise(dispatcher, fallback_lang)
+        try:
+            service.reload_if_changed()
+            answer = service.ask(text, previous=previous)
+            followup = previous is not None and service.is_followup(text)
+        except InvalidQuestionError:
+            # Nothing searchable ("？？", emoji): not a question the articles could answer.
+            self._send_refusal(dispatcher, intent, fallback_lang, None)
+            return [SlotSet("lang", fallback_lang)]
+        except KnowledgeError as exc:
+            logger.error("knowledge base error for %r: %s", text[:80], exc)
+            return self._apologise(dispatcher, fallback_lang)
+        except Exception:
+            logger.exception("answering %r failed", text[:80])
+            return self._apologise(dispatcher, fallback_lang)
+
+        if answer.grounded:
+            dispatcher.utter_message(text=format_answer(answer))
+            dispatcher.utter_message(json_message=answer_payload(answer))
+        else:
+            self._send_refusal(dispatcher, intent, answer.lang, answer)
+            self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
+        return [
+            SlotSet("lang", answer.lang),
+            SlotSet(
+                "last_question",
+                next_subject(text, answer.grounded, previous, followup, aside=intent == "out_of_scope"),
+            ),
+        ]
+
+    @staticmethod
+    def _send_refusal(
+        dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None
+    ) -> None:
+        key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
+        dispatcher.utter_message(**reply(key, lang).message())
+        dispatcher.utter_message(json_message=answer_payload(answer))
+
+    @staticmethod
+    def _apologise(dispatcher: CollectingDispatcher, lang: str) -> list[dict[str, Any]]:
+        dispatcher.utter_message(**reply("unavailable", lang).message())
+        dispatcher.utter_message(json_message=answer_payload(None))
+        return [SlotSet("lang", lang)]
+
+
+def next_subject(
+    question: str, grounded: bool, previous: str | None, followup: bool, aside: bool = False
+) -> str | None:
+    """The question that later follow-ups should lean on.
+
+    A follow-up ("它总投资多少？") keeps the question that named the subject, so a
+    chain of follow-ups stays on it. A new question becomes the subject if the
+    articles answered it. If they did not, the subject is dropped (the user moved to
+    something the articles do not cover), unless the message was an `aside`
+    (chit-chat such as "讲个笑话" names no new subject).
+    """
+    if followup:
+        return previous
+    if grounded:
+        return question
+    return previous if aside else None

@@ -1,0 +1,45 @@
+"""How a grounded answer is shown: the article's snippet, introduced in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from knowledge.types import Answer, Source
+
+
+def format_answer(answer: Answer) -> str:
+    """'根据《title》（section）：snippet' or 'According to 《title》 (section): snippet'.
+
+    The snippet stays in the article's language: it is a quotation, not a translation.
+    """
+    source = answer.sources[0] if answer.sources else None
+    title = source.title.strip() if source else ""
+    section = _section(source)
+    if answer.lang == "en":
+        if not title:
+            return f"From the park's articles: {answer.answer}"
+        where = f"《{title}》 ({section})" if section else f"《{title}》"
+        return f"According to {where}: {answer.answer}"
+    if not title:
+        return f"根据园区发布的文章：{answer.answer}"
+    where = f"《{title}》（{section}）" if section else f"《{title}》"
+    return f"根据{where}：{answer.answer}"
+
+
+def answer_payload(answer: Answer | None) -> dict[str, Any]:
+    """The custom payload sent with every answer turn, for widgets that show citations.
+
+    An answer that is not grounded cites nothing: passages that did not answer
+    the question would only look like evidence.
+    """
+    if answer is None or not answer.grounded:
+        return {"grounded": False, "sources": []}
+    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources]}
+
+
+def _section(source: Source | None) -> str:
+    if source is None:
+        return ""
+    section = source.section.strip()
+    # A section named like the article adds nothing to the citation.
+    return "" if section == source.title.strip() else section

@@ -1,0 +1,224 @@
+"""Rasa's REST channel with a guard: validated bodies, capped length, always a reply.
+
+Registered in bot/credentials.yml as `channels.rest.CappedRestInput`; its name is
+still `rest`, so the URL stays `POST /webhooks/rest/webhook`.
+
+`MessageGuard` is shared by every channel of this project (see channels/socketio.py):
+- a message longer than BOT_MAX_MESSAGE_CHARS (default 500) gets a polite "please
+  ask a shorter question" and never reaches Rasa (a 30,000-character message once
+  drove Rasa's n-gram featuriser to 23 GB);
+- when Rasa produces no reply at all (action server down or too slow, a crash),
+  the user gets an apology in their language and the log names the cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+
+from actions.lang import detect_lang  # pure helper, no rasa_sdk import
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+MAX_SENDER_CHARS = 200
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    max_chars: int = 500  # BOT_MAX_MESSAGE_CHARS
+    reply_timeout: float = 30.0  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GuardSettings:
+        env = os.environ if environ is None else environ
+        max_chars = int(env.get("BOT_MAX_MESSAGE_CHARS") or cls.max_chars)
+        timeout = float(env.get("BOT_REPLY_TIMEOUT") or cls.reply_timeout)
+        if max_chars < 1 or timeout <= 0:
+            raise ValueError("BOT_MAX_MESSAGE_CHARS and BOT_REPLY_TIMEOUT must be positive")
+        return cls(max_chars=max_chars, reply_timeout=timeout)
+
+
+_TEXTS = {
+    "too_long": {
+        "zh": "您的消息太长了（超过 {limit} 个字），请把问题缩短一些再发给我。",
+        "en": "Your message is too long (over {limit} characters). Please ask a shorter question.",
+    },
+    "empty": {
+        "zh": "请输入您想了解的问题。",
+        "en": "Please type your question.",
+    },
+    "no_reply": {
+        "zh": "抱歉，我暂时无法回答，请稍后再试。",
+        "en": "Sorry, I can't answer right now. Please try again in a moment.",
+    },
+}
+
+
+def channel_text(key: str, text: str, **values: Any) -> str:
+    """The channel's own words, in the language of the user's text (only its start is
+    read: a huge message is not scanned in full)."""
+    return _TEXTS[key][detect_lang(text[:1000])].format(**values)
+
+
+class _CountingOutput(OutputChannel):
+    """Passes every bot message on to the real output channel and counts them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> str:  # type: ignore[override]  # the channel's name, for Rasa's NLG
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+
+class MessageGuard:
+    """Wraps Rasa's `on_new_message` callback with the length cap and the no-reply apology."""
+
+    def __init__(self, settings: GuardSettings | None = None) -> None:
+        self.settings = settings or GuardSettings.from_env()
+
+    def wrap(self, on_new_message: OnNewMessage) -> OnNewMessage:
+        async def guarded(message: UserMessage) -> None:
+            await self.handle(message, on_new_message)
+
+        return guarded
+
+    async def handle(self, message: UserMessage, on_new_message: OnNewMessage) -> None:
+        text = message.text or ""
+        output = message.output_channel
+        sender = message.sender_id
+        if len(text) > self.settings.max_chars:
+            logger.info(
+                "message from %s refused: %d characters > BOT_MAX_MESSAGE_CHARS=%d",
+                sender,
+                len(text),
+                self.settings.max_chars,
+            )
+            await output.send_text_message(
+                sender, channel_text("too_long", text, limit=self.settings.max_chars)
+            )
+            return
+        if not text.strip():
+            await output.send_text_message(sender, channel_text("empty", text))
+            return
+
+        counting = _CountingOutput(output)
+        message.output_channel = counting
+        try:
+            await asyncio.wait_for(on_new_message(message), self.settings.reply_timeout)
+        except asyncio.TimeoutError:
+            logger.error(
+                "no reply to %s within BOT_REPLY_TIMEOUT=%.0f s (is the action server slow?)",
+                sender,
+                self.settings.reply_timeout,
+            )
+        except Exception:
+            logger.exception("handling a message from %s failed", sender)
+        if counting.sent == 0:
+            logger.error(
+                "the bot produced no reply to %s: the action server is probably down or "
+                "failing (see the errors above); sending an apology",
+                sender,
+            )
+            await output.send_text_message(sender, channel_text("no_reply", text))
+
+
+def cache_action_response_validator() -> None:
+    """Validate action-server responses with one compiled validator instead of a new one each time.
+
+    Rasa 3.6 checks every action-server response with `jsonschema.validate()`, which
+    re-validates the schema itself and builds a fresh validator on every call: about
+    20 ms of CPU per message here, a third of Rasa's time per turn. The check below is
+    the same schema and the same error, with the validator built once. Rasa 3.6.21 is
+    the last open-source release, so the replaced method will not change under us.
+    Idempotent; called when a channel of this project is created.
+    """
+    from jsonschema import ValidationError
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction._validate_action_result, "cached_validator", False):
+        return
+    original = RemoteAction._validate_action_result
+    schema = RemoteAction.action_response_format_spec()
+    validator = validator_for(schema)(schema)
+
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+        except ValidationError:
+            return original(self, result)  # Rasa's own path adds its explanation and raises
+        return True
+
+    validate_action_result.cached_validator = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    body = request.json  # raises InvalidUsage (400) on malformed JSON
+    if not isinstance(body, dict):
+        raise InvalidUsage('the body must be a JSON object like {"sender": ..., "message": ...}')
+    return body
+
+
+class CappedRestInput(RestInput):
+    """`rest` channel: 400 on malformed bodies, length cap and apology via MessageGuard."""
+
+    def __init__(self, guard: MessageGuard | None = None) -> None:
+        self.guard = guard or MessageGuard()
+        cache_action_response_validator()
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> CappedRestInput:
+        return cls()
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        sender = _json_object(req).get("sender")
+        if sender is None:
+            return None
+        if isinstance(sender, int) and not isinstance(sender, bool):
+            sender = str(sender)
+        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+            raise InvalidUsage(
+                f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters'
+            )
+        return sender
+
+    def _extract_message(self, req: Request) -> str:
+        text = _json_object(req).get("message")
+        if not isinstance(text, str):
+            raise InvalidUsage('"message" must be a string')
+        return text
+
+    def _extract_input_channel(self, req: Request) -> str:
+        channel = _json_object(req).get("input_channel")
+        return channel if isinstance(channel, str) and channel else self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        metadata = _json_object(request).get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidUsage('"metadata" must be a JSON object')
+        return metadata
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        return super().blueprint(self.guard.wrap(on_new_message))

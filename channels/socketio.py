@@ -1,0 +1,132 @@
+"""Rasa's Socket.IO channel with the same guard as REST, for the web widget.
+
+Registered in bot/credentials.yml as `channels.socketio.CappedSocketIOInput`; its
+name is still `socketio` (Socket.IO path `/socket.io`). Differences from Rasa's own:
+- messages go through `MessageGuard` (length cap, apology when the bot is silent);
+- malformed events (not an object, `message` not a string, bad metadata) get a
+  polite reply instead of an exception in the server log;
+- `session_request` really joins the session's room (Rasa 3.6 forgets to await it
+  with python-socketio 5, so persistent sessions never received replies);
+- custom payloads are emitted as `{"custom": {...}}` on the bot event, like the
+  REST channel returns them (Rasa's own output passes them as keyword arguments
+  to `emit`, which breaks for payloads such as `{"grounded": ..., "sources": ...}`).
+Clients must send `session_request` first when `session_persistence` is true.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+from socketio import AsyncServer
+
+from channels.rest import MessageGuard, OnNewMessage, cache_action_response_validator
+
+logger = logging.getLogger(__name__)
+
+# The language of a malformed event is unknown: say it in both.
+BAD_EVENT_TEXT = "抱歉，消息格式不正确，请重新发送。Sorry, that message was malformed; please send it again."
+
+
+class PayloadSocketIOOutput(SocketIOOutput):
+    """Emits custom payloads as `{"custom": payload}` to the conversation's room."""
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class CappedSocketIOInput(SocketIOInput):
+    """`socketio` channel guarded like REST."""
+
+    def __init__(self, *args: Any, guard: MessageGuard | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = guard or MessageGuard()
+        cache_action_response_validator()
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def get_output_channel(self) -> SocketIOOutput | None:
+        if self.sio is None:
+            return super().get_output_channel()
+        return PayloadSocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        guard = self.guard
+        webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None  # set by SocketIOInput.blueprint
+
+        # Registering the same event again replaces Rasa's handler with this one.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            await self._session_request(sio, sid, data)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            await self._handle_message(sio, sid, data, guard.wrap(on_new_message))
+
+        return webhook
+
+    async def _session_request(self, sio: AsyncServer, sid: str, data: Any) -> None:
+        """Confirm (or create) the session and join its room.
+
+        Rasa 3.6 calls `sio.enter_room` without `await`, which python-socketio 5
+        made a coroutine: the socket never joined the session's room and every bot
+        reply to a persistent session was lost.
+        """
+        session_id = data.get("session_id") if isinstance(data, dict) else None
+        if not isinstance(session_id, str) or not session_id:
+            session_id = uuid.uuid4().hex
+        if self.session_persistence:
+            await sio.enter_room(sid, session_id, namespace=self.namespace)
+        await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+    async def _handle_message(
+        self, sio: AsyncServer, sid: str, data: Any, on_new_message: OnNewMessage
+    ) -> None:
+        output = PayloadSocketIOOutput(sio, self.bot_message_evt)
+        if not isinstance(data, dict):
+            logger.info("socket.io event from %s ignored: not an object", sid)
+            await output.send_text_message(sid, BAD_EVENT_TEXT)
+            return
+        if self.session_persistence:
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not session_id:
+                # Same behaviour as Rasa: without a session there is no room to answer to.
+                logger.warning(
+                    "socket.io message from %s without session_id ignored: clients must "
+                    "send `session_request` first",
+                    sid,
+                )
+                return
+            sender_id = session_id
+        else:
+            sender_id = sid
+        text = data.get("message")
+        metadata = _metadata(data.get(self.metadata_key))
+        if not isinstance(text, str) or metadata is None:
+            logger.info("malformed socket.io message from %s refused", sender_id)
+            await output.send_text_message(sender_id, BAD_EVENT_TEXT)
+            return
+        await on_new_message(
+            UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+        )
+
+
+def _metadata(raw: Any) -> dict[str, Any] | None:
+    """The event's metadata as a dict ({} when absent), or None when it is malformed."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    return raw if isinstance(raw, dict) else None

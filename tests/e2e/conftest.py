@@ -1,0 +1,112 @@
+"""The running stack for end-to-end tests, started exactly as `make run` starts it.
+
+One session-scoped fixture, `stack`, runs `scripts/stack.py run` on its own ports
+(so it does not clash with a developer's `make run`), waits until the stack says it
+is ready, yields its URLs and stops everything at the end of the session.
+
+Ports (environment): E2E_RASA_PORT (15005), E2E_ACTIONS_PORT (15055), E2E_WEB_PORT
+(18080). E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
+trains the model. Conversations and unanswered questions go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_LINE = "[stack] stack ready"
+
+
+@dataclass(frozen=True)
+class Stack:
+    rasa: str  # base URL of the Rasa server, e.g. http://127.0.0.1:15005
+    actions: str  # base URL of the action server
+    web: str | None  # base URL of the web demo; None when web/serve.py does not exist
+    log_path: Path  # everything the stack printed
+    unanswered_log: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.rasa}/webhooks/rest/webhook"
+
+    def service_pid(self, *words: str) -> int:
+        """PID of the child whose command line contains all `words` (e.g. "rasa", "run")."""
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                cmdline = " ".join(child.cmdline())
+            except psutil.Error:
+                continue
+            if all(word in cmdline for word in words):
+                return child.pid
+        raise LookupError(f"no stack process with {words} in its command line")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    work = tmp_path_factory.mktemp("stack")
+    rasa_port = _port("E2E_RASA_PORT", 15005)
+    actions_port = _port("E2E_ACTIONS_PORT", 15055)
+    web_port = _port("E2E_WEB_PORT", 18080)
+    unanswered = work / "unanswered.jsonl"
+    env = {
+        **os.environ,
+        "BOT_HOST": "127.0.0.1",
+        "BOT_RASA_PORT": str(rasa_port),
+        "BOT_ACTIONS_PORT": str(actions_port),
+        "BOT_WEB_PORT": str(web_port),
+        "BOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        "BOT_TRACKER_DB": str(work / "tracker.db"),
+        "BOT_UNANSWERED_LOG": str(unanswered),
+    }
+    log_path = work / "stack.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "stack.py"), "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + float(os.environ.get("E2E_START_TIMEOUT") or 900)
+    try:
+        while READY_LINE not in log_path.read_text(encoding="utf-8", errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+                pytest.fail(f"the stack did not start (exit {process.poll()}):\n{tail}")
+            time.sleep(1)
+        web = f"http://127.0.0.1:{web_port}" if (ROOT / "web" / "serve.py").exists() else None
+        yield Stack(
+            rasa=f"http://127.0.0.1:{rasa_port}",
+            actions=f"http://127.0.0.1:{actions_port}",
+            web=web,
+            log_path=log_path,
+            unanswered_log=unanswered,
+            process=process,
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
+            process.kill()
+            process.wait()

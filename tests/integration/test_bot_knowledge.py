@@ -1,0 +1,54 @@
+"""The answer action with the real knowledge library and the built index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer import ActionAnswerQuestion
+from actions.knowledge_provider import KnowledgeProvider, load_service
+from actions.replies import TOPIC_BUTTONS
+from actions.settings import ActionSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def provider() -> KnowledgeProvider:
+    provider = KnowledgeProvider(load_service)
+    if provider.get() is None:
+        pytest.fail("no knowledge index: run `knowledge build` first")
+    return provider
+
+
+def ask(provider, tmp_path: Path, text: str, last_question: str | None = None):
+    action = ActionAnswerQuestion(provider, ActionSettings(unanswered_log=tmp_path / "u.jsonl"))
+    tracker = Tracker(
+        "it", {"lang": None, "last_question": last_question},
+        {"text": text, "intent": {"name": "ask_park"}}, [], False, None, {}, "action_listen",
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    custom = next(m["custom"] for m in dispatcher.messages if m["custom"])
+    slots = {e["name"]: e["value"] for e in events}
+    return dispatcher.messages[0]["text"], custom, slots
+
+
+@pytest.mark.parametrize(
+    "button", [b for lang in ("zh", "en") for b in TOPIC_BUTTONS[lang]], ids=lambda b: b.title
+)
+def test_every_topic_button_asks_a_question_the_articles_answer(provider, tmp_path, button):
+    text, custom, _ = ask(provider, tmp_path, button.payload)
+    assert custom["grounded"] is True, text
+    assert text.startswith(("根据《", "According to 《"))
+
+
+def test_followup_chain_keeps_the_subject(provider, tmp_path):
+    _, first, slots = ask(provider, tmp_path, "科创中心在哪里？")
+    assert first["grounded"] and slots["last_question"] == "科创中心在哪里？"
+    text, _, slots = ask(provider, tmp_path, "占地多大？", slots["last_question"])
+    assert "78亩" in text
+    assert slots["last_question"] == "科创中心在哪里？"

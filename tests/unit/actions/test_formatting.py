@@ -1,0 +1,49 @@
+from action_fakes import source
+
+from actions.formatting import answer_payload, format_answer
+from knowledge.types import Answer
+
+
+def grounded(lang: str, title: str = "大学城科技园", section: str = "园区建设") -> Answer:
+    return Answer(
+        question="q",
+        answer="科创中心位于大学城南路与大学城中路交汇处。",
+        grounded=True,
+        sources=[source(title, section), source("另一篇", "")],
+        lang=lang,
+    )
+
+
+def test_chinese_answer_cites_title_and_section() -> None:
+    assert format_answer(grounded("zh")) == (
+        "根据《大学城科技园》（园区建设）：科创中心位于大学城南路与大学城中路交汇处。"
+    )
+
+
+def test_english_question_gets_an_english_introduction_and_the_original_snippet() -> None:
+    text = format_answer(grounded("en"))
+    assert text.startswith("According to 《大学城科技园》 (园区建设): ")
+    assert text.endswith("科创中心位于大学城南路与大学城中路交汇处。")
+
+
+def test_missing_or_redundant_section_is_left_out() -> None:
+    assert format_answer(grounded("zh", section="")).startswith("根据《大学城科技园》：")
+    assert format_answer(grounded("en", section="大学城科技园")).startswith("According to 《大学城科技园》: ")
+
+
+def test_answer_without_sources_still_says_where_it_comes_from() -> None:
+    answer = Answer(question="q", answer="A.", grounded=True, sources=[], lang="en")
+    assert format_answer(answer) == "From the park's articles: A."
+
+
+def test_payload_of_a_grounded_answer_lists_every_source_with_its_fields() -> None:
+    payload = answer_payload(grounded("zh"))
+    assert payload["grounded"] is True
+    assert [s["title"] for s in payload["sources"]] == ["大学城科技园", "另一篇"]
+    assert set(payload["sources"][0]) == {"id", "source", "title", "section", "text", "score"}
+
+
+def test_payload_of_no_answer_cites_nothing() -> None:
+    near_miss = Answer(question="q", answer="", grounded=False, sources=[source()], lang="zh")
+    assert answer_payload(near_miss) == {"grounded": False, "sources": []}
+    assert answer_payload(None) == {"grounded": False, "sources": []}
