@@ -16,6 +16,7 @@ variable, read once into `StackConfig`:
     BOT_PUBLIC_URL    Rasa as browsers reach it                  (http://localhost:<BOT_RASA_PORT>)
     BOT_CORS          allowed browser origins, space-separated   (the web demo's origins)
     BOT_TRACKER_DB    SQLite conversation store                  (var/tracker.db)
+    BOT_ENDPOINTS     Rasa endpoints file                        (bot/endpoints.yml)
     BOT_MODEL_DIR     trained Rasa models                        (var/models)
     BOT_START_TIMEOUT seconds each server may take to be healthy (180)
 """
@@ -63,6 +64,7 @@ class StackConfig:
     public_url: str = ""
     cors: tuple[str, ...] = ()
     tracker_db: Path = ROOT / "var" / "tracker.db"
+    endpoints: Path = BOT / "endpoints.yml"
     model_dir: Path = ROOT / "var" / "models"
     start_timeout: float = 180.0
     python: Path = field(default_factory=lambda: Path(sys.executable))
@@ -87,6 +89,7 @@ class StackConfig:
             public_url=env.get("BOT_PUBLIC_URL") or f"http://localhost:{rasa_port}",
             cors=tuple(cors),
             tracker_db=_path(env.get("BOT_TRACKER_DB"), cls.tracker_db),
+            endpoints=_path(env.get("BOT_ENDPOINTS"), cls.endpoints),
             model_dir=_path(env.get("BOT_MODEL_DIR"), cls.model_dir),
             start_timeout=float(env.get("BOT_START_TIMEOUT") or cls.start_timeout),
         )
@@ -270,7 +273,7 @@ def rasa_server(cfg: StackConfig) -> Service:
     command = [str(cfg.rasa), "run", "--model", str(cfg.model),
                "--interface", cfg.host, "--port", str(cfg.rasa_port),
                "--credentials", str(BOT / "credentials.yml"),
-               "--endpoints", str(BOT / "endpoints.yml"),
+               "--endpoints", str(cfg.endpoints),
                "--cors", *cfg.cors]  # fmt: skip
     return Service("rasa", command, f"{cfg.rasa_url}/webhooks/rest/", cfg.child_env())
 
@@ -350,7 +353,7 @@ def cmd_shell(cfg: StackConfig) -> int:
         log(f"using the action server already running on port {cfg.actions_port}")
     with running(services, cfg):
         command = [str(cfg.rasa), "shell", "--model", str(cfg.model),
-                   "--endpoints", str(BOT / "endpoints.yml"), "--port", str(cfg.shell_port)]  # fmt: skip
+                   "--endpoints", str(cfg.endpoints), "--port", str(cfg.shell_port)]  # fmt: skip
         # The shell owns the terminal; Ctrl-C ends it, then we stop what we started.
         with contextlib.suppress(KeyboardInterrupt):
             return subprocess.run(command, cwd=ROOT, env=cfg.child_env()).returncode
