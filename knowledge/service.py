@@ -51,6 +51,7 @@ class KnowledgeService:
         self._index = index
         self._tokenizer = Tokenizer(settings.cache_dir)
         self._reload_lock = threading.Lock()
+        self._rejected: Path | None = None  # a published build that failed to load: not retried
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeService:
@@ -77,14 +78,15 @@ class KnowledgeService:
     def reload_if_changed(self) -> bool:
         """Swap to a newly published build; cheap (one readlink) when nothing changed."""
         published = current_build(self.settings.index_dir)
-        if published is None or published == self._index.build:
+        if published is None or published in (self._index.build, self._rejected):
             return False
         with self._reload_lock:
-            if published == self._index.build:
+            if published in (self._index.build, self._rejected):
                 return False
             try:
                 fresh = KnowledgeIndex.load(self.settings, self.embedder, published)
             except IndexNotReadyError as exc:
+                self._rejected = published  # loading it again on every question would be slow
                 log.error("new index %s not loaded, still serving %s: %s", published, self._index.build, exc)
                 return False
             self._index = fresh  # one reference assignment: readers see old or new, never a mix

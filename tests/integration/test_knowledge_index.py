@@ -76,7 +76,7 @@ def test_service_hot_reloads_a_new_build(settings, embedder):
     assert answer.grounded and "12 test benches" in answer.answer
 
 
-def test_a_broken_new_build_is_not_served(settings, embedder):
+def test_a_broken_new_build_is_not_served(settings, embedder, monkeypatch):
     build_index(settings, embedder)
     service = KnowledgeService.from_settings(settings, embedder)
     good = service.build
@@ -89,6 +89,14 @@ def test_a_broken_new_build_is_not_served(settings, embedder):
     os.replace(tmp, link)
     assert service.reload_if_changed() is False
     assert service.build == good and service.ask("示范科技园什么时候成立？").grounded
+    # The broken build is remembered, not reloaded on every question; a good one is taken again.
+    calls = []
+    real_load = KnowledgeIndex.load.__func__
+    monkeypatch.setattr(KnowledgeIndex, "load", classmethod(lambda cls, *a, **k: calls.append(a) or real_load(cls, *a, **k)))
+    assert service.reload_if_changed() is False and calls == []
+    monkeypatch.undo()
+    build_index(settings, embedder, force=True)
+    assert service.reload_if_changed() is True and service.build != good
 
 
 def test_loading_fails_clearly_when_missing_corrupt_or_built_with_another_model(settings, embedder):
