@@ -58,7 +58,7 @@ shell: install index train ## chat with the bot in the terminal (rasa shell + ac
 browser: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: install browser ## install everything, then run all tests: unit, integration, end to end
+test: install browser index ## install everything, then run all tests: unit, integration, end to end
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/pytest -q tests/unit
 	@$(VENV)/bin/pytest -q -m "integration" tests/integration
