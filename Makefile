@@ -49,10 +49,10 @@ index: $(VENV)/.installed ## build the knowledge index (incremental: no work whe
 train: install ## train the Rasa model (skipped when the bot's data did not change)
 	@$(VENV)/bin/python scripts/stack.py train
 
-run: install index train ## install, build, train, then start the bot: Rasa :5005, actions :5055, web :8080
+run: install ## install, build the index, train if needed, start the bot: Rasa :5005, actions :5055, web :8080
 	@$(VENV)/bin/python scripts/stack.py run
 
-shell: install index train ## chat with the bot in the terminal (rasa shell + action server)
+shell: install ## chat with the bot in the terminal (rasa shell + action server)
 	@$(VENV)/bin/python scripts/stack.py shell
 
 browser: ## install Debian's chromium for the browser tests (needs root)
