@@ -36,8 +36,8 @@ class ActionAnswerQuestion(Action):
         settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
         self._unanswered = UnansweredLog(settings.unanswered_log)
-        # A missing index is reported in the start-up log; the service itself is
-        # loaded in the serving process (see actions/knowledge_provider.py).
+        # No usable index: the action server stops here with a message naming the fix.
+        # The service itself is loaded in the serving process (actions/knowledge_provider.py).
         self._knowledge.check()
 
     def name(self) -> str:

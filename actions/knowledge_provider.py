@@ -1,10 +1,16 @@
-"""One KnowledgeService per action-server process, loaded lazily and retried while missing.
+"""One KnowledgeService per action-server process: checked at start-up, loaded in the worker.
 
 rasa-sdk builds the actions in its main process and pickles them into the Sanic
 worker process that serves requests. The service (embedding model, FAISS) cannot
 be pickled and is only needed in the worker, so the provider drops it when
 pickled and starts loading it in the background as soon as it is unpickled: the
 first question does not wait for the model, and the main process stays small.
+
+Before that, in the main process, `check()` loads the published index once (files,
+manifest, embedder id, sizes; not the embedding model) and stops the action server
+with a message naming the fix when it is missing, corrupt or built with another
+model: a bot that can only apologise should not look healthy. `scripts/stack.py`
+(make run) builds the index before starting the action server.
 """
 
 from __future__ import annotations
@@ -33,28 +39,27 @@ def load_service() -> KnowledgeService:
     return service
 
 
-def index_is_published() -> bool:
-    """Cheap start-up check (no model loading): is there a built index to serve?"""
-    from knowledge.index import current_build
+def verify_index() -> None:
+    """Load the published index once, without the embedding model; raise if it is unusable.
+
+    Raises IndexNotReadyError (missing, corrupt, other embedder) with a message that
+    ends in "run `knowledge build`". The loaded index is dropped right away.
+    """
+    from knowledge.embed import make_embedder
+    from knowledge.index import KnowledgeIndex
     from knowledge.settings import Settings
 
-    index_dir = Settings.from_env().index_dir
-    if current_build(index_dir) is None:
-        logger.error(
-            "no knowledge index in %s: run `knowledge build` (make run does it); until then "
-            "the bot answers every question with an apology",
-            index_dir,
-        )
-        return False
-    return True
+    settings = Settings.from_env()
+    index = KnowledgeIndex.load(settings, make_embedder(settings))  # embedder: id only, no weights
+    logger.info("knowledge index %s: %d passages", index.build.name, len(index.passages))
 
 
 class KnowledgeProvider:
     """Holds the service; while it cannot be loaded, `get()` returns None and logs why.
 
-    A missing index does not stop the action server: the bot apologises and the
-    provider tries again (at most every `retry_seconds`), so running
-    `knowledge build` is enough to recover, without a restart.
+    `check()` refuses to start without a usable index. If the service still fails to
+    load later (the index was deleted in between, the model failed), the bot
+    apologises and the provider tries again at most every `retry_seconds`.
     """
 
     def __init__(
@@ -62,7 +67,7 @@ class KnowledgeProvider:
         factory: Callable[[], KnowledgeService] = load_service,
         retry_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
-        preflight: Callable[[], bool] = index_is_published,
+        preflight: Callable[[], None] = verify_index,
     ) -> None:
         self._factory = factory
         self._retry_seconds = retry_seconds
@@ -72,9 +77,17 @@ class KnowledgeProvider:
         self._failed_at: float | None = None
         self._lock = threading.Lock()
 
-    def check(self) -> bool:
-        """Report a missing index at start-up, without loading anything."""
-        return self._preflight()
+    def check(self) -> None:
+        """Start-up check: exit the process (SystemExit) when the index is unusable."""
+        try:
+            self._preflight()
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, KnowledgeError) else f"{type(exc).__name__}: {exc}"
+            if "knowledge build" not in reason:
+                reason += ": run `knowledge build`"
+            # Logged, not raised with the text: the log keeps it with its time, once.
+            logger.critical("the action server cannot start: %s", reason)
+            raise SystemExit(1) from exc
 
     def get(self) -> KnowledgeService | None:
         with self._lock:  # one load at a time; later callers reuse it

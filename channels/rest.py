@@ -4,41 +4,60 @@ Registered in bot/credentials.yml as `channels.rest.CappedRestInput`; its name i
 still `rest`, so the URL stays `POST /webhooks/rest/webhook`.
 
 `MessageGuard` is shared by every channel of this project (see channels/socketio.py):
+- a sender over BOT_RATE_LIMIT (default 20 messages per 60 s) is asked to slow down
+  and Rasa never sees the message; BOT_RATE_LIMIT_IP limits client addresses too
+  (REST answers HTTP 429 with Retry-After); see channels/ratelimit.py;
 - a message longer than BOT_MAX_MESSAGE_CHARS (default 500) gets a polite "please
   ask a shorter question" and never reaches Rasa (a 30,000-character message once
   drove Rasa's n-gram featuriser to 23 GB);
+- text is made safe to store and a leading "/" (Rasa's "/intent" syntax) is dropped
+  (channels/validation.py);
 - when Rasa produces no reply at all (action server down or too slow, a crash),
   the user gets an apology in their language and the log names the cause.
+REST bodies are validated: a missing or odd sender (control characters, over 200
+characters), a non-string message or oversized metadata get HTTP 400, never a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from actions.lang import detect_lang  # pure helper, no rasa_sdk import
+from channels.ratelimit import AddressSet, Clock, RateLimiter, RateSpec
+from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-MAX_SENDER_CHARS = 200
+DEFAULT_RATE_LIMIT = RateSpec(20, 60.0)
 
 
 @dataclass(frozen=True)
 class GuardSettings:
     max_chars: int = 500  # BOT_MAX_MESSAGE_CHARS
     reply_timeout: float = 30.0  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
+    # BOT_RATE_LIMIT: messages per sender ("20/60"; "0"/"off" = no limit)
+    sender_rate: RateSpec | None = DEFAULT_RATE_LIMIT
+    # BOT_RATE_LIMIT_IP: messages per client address (default: no limit; behind a reverse
+    # proxy set SANIC_PROXIES_COUNT or SANIC_REAL_IP_HEADER so that Sanic sees real clients)
+    address_rate: RateSpec | None = None
+    # BOT_RATE_LIMIT_EXEMPT: addresses/networks never limited per address
+    exempt: AddressSet = field(default_factory=AddressSet)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GuardSettings:
@@ -47,7 +66,13 @@ class GuardSettings:
         timeout = float(env.get("BOT_REPLY_TIMEOUT") or cls.reply_timeout)
         if max_chars < 1 or timeout <= 0:
             raise ValueError("BOT_MAX_MESSAGE_CHARS and BOT_REPLY_TIMEOUT must be positive")
-        return cls(max_chars=max_chars, reply_timeout=timeout)
+        return cls(
+            max_chars=max_chars,
+            reply_timeout=timeout,
+            sender_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT", str(DEFAULT_RATE_LIMIT))),
+            address_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT_IP"), "BOT_RATE_LIMIT_IP"),
+            exempt=AddressSet.parse(env.get("BOT_RATE_LIMIT_EXEMPT")),
+        )
 
 
 _TEXTS = {
@@ -62,6 +87,10 @@ _TEXTS = {
     "no_reply": {
         "zh": "抱歉，我暂时无法回答，请稍后再试。",
         "en": "Sorry, I can't answer right now. Please try again in a moment.",
+    },
+    "slow_down": {
+        "zh": "您发消息太快了，请等 {seconds} 秒再问。",
+        "en": "You're sending messages too quickly. Please wait {seconds} seconds and ask again.",
     },
 }
 
@@ -88,10 +117,14 @@ class _CountingOutput(OutputChannel):
 
 
 class MessageGuard:
-    """Wraps Rasa's `on_new_message` callback with the length cap and the no-reply apology."""
+    """Wraps Rasa's `on_new_message` callback with rate limits, the length cap and the
+    no-reply apology."""
 
-    def __init__(self, settings: GuardSettings | None = None) -> None:
+    def __init__(self, settings: GuardSettings | None = None, clock: Clock = time.monotonic) -> None:
         self.settings = settings or GuardSettings.from_env()
+        s = self.settings
+        self._senders = RateLimiter(s.sender_rate, clock) if s.sender_rate else None
+        self._addresses = RateLimiter(s.address_rate, clock) if s.address_rate else None
 
     def wrap(self, on_new_message: OnNewMessage) -> OnNewMessage:
         async def guarded(message: UserMessage) -> None:
@@ -99,10 +132,29 @@ class MessageGuard:
 
         return guarded
 
+    def address_wait(self, address: str | None) -> float:
+        """Seconds the client at `address` must wait (0.0: go ahead); counts the request."""
+        if self._addresses is None or not address or address in self.settings.exempt:
+            return 0.0
+        wait = self._addresses.acquire(address)
+        if wait:
+            logger.info("client %s over BOT_RATE_LIMIT_IP=%s", address, self.settings.address_rate)
+        return wait
+
+    async def slow_down(self, output: OutputChannel, recipient: str, text: str, wait: float) -> None:
+        seconds = max(1, math.ceil(wait))
+        await output.send_text_message(recipient, channel_text("slow_down", text, seconds=seconds))
+
     async def handle(self, message: UserMessage, on_new_message: OnNewMessage) -> None:
         text = message.text or ""
         output = message.output_channel
         sender = message.sender_id
+        if self._senders is not None:
+            wait = self._senders.acquire(sender)  # each channel has its own guard
+            if wait:
+                logger.info("sender %s over BOT_RATE_LIMIT=%s", sender, self.settings.sender_rate)
+                await self.slow_down(output, sender, text, wait)
+                return
         if len(text) > self.settings.max_chars:
             logger.info(
                 "message from %s refused: %d characters > BOT_MAX_MESSAGE_CHARS=%d",
@@ -114,7 +166,8 @@ class MessageGuard:
                 sender, channel_text("too_long", text, limit=self.settings.max_chars)
             )
             return
-        if not text.strip():
+        message.text = safe_text(text)
+        if not message.text.strip():
             await output.send_text_message(sender, channel_text("empty", text))
             return
 
@@ -177,8 +230,14 @@ def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+def client_address(request: Request) -> str:
+    """The client's address: forwarded by a trusted proxy (Sanic's proxy settings) or the peer."""
+    return request.remote_addr or request.ip
+
+
 class CappedRestInput(RestInput):
-    """`rest` channel: 400 on malformed bodies, length cap and apology via MessageGuard."""
+    """`rest` channel: 400 on malformed bodies, rate limits, length cap and apology via
+    MessageGuard."""
 
     def __init__(self, guard: MessageGuard | None = None) -> None:
         self.guard = guard or MessageGuard()
@@ -192,16 +251,16 @@ class CappedRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CappedRestInput:
         return cls()
 
-    async def _extract_sender(self, req: Request) -> str | None:
+    async def _extract_sender(self, req: Request) -> str:
         sender = _json_object(req).get("sender")
         if sender is None:
-            return None
+            # Rasa would file every anonymous message under one shared conversation,
+            # "default", mixing strangers' follow-ups: each client must name itself.
+            raise InvalidUsage('"sender" is missing: send {"sender": "<conversation id>", ...}')
         if isinstance(sender, int) and not isinstance(sender, bool):
             sender = str(sender)
-        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-            raise InvalidUsage(
-                f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters'
-            )
+        if not is_valid_sender(sender):
+            raise InvalidUsage(f'"sender" must be a printable string of 1 to {MAX_SENDER_CHARS} characters')
         return sender
 
     def _extract_message(self, req: Request) -> str:
@@ -211,14 +270,46 @@ class CappedRestInput(RestInput):
         return text
 
     def _extract_input_channel(self, req: Request) -> str:
-        channel = _json_object(req).get("input_channel")
-        return channel if isinstance(channel, str) and channel else self.name()
+        # Rasa lets the body name any channel; a public client must not pose as WeChat.
+        return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = _json_object(request).get("metadata")
-        if metadata is not None and not isinstance(metadata, dict):
-            raise InvalidUsage('"metadata" must be a JSON object')
+        if metadata is None:
+            return None
+        problem = metadata_problem(metadata)
+        if problem:
+            raise InvalidUsage(f'"metadata" {problem}')
         return metadata
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        return super().blueprint(self.guard.wrap(on_new_message))
+        webhook = super().blueprint(self.guard.wrap(on_new_message))
+        guard = self.guard
+
+        @webhook.middleware("request")  # a blueprint's middleware runs for its routes only
+        async def limit_addresses(request: Request) -> HTTPResponse | None:
+            if request.method != "POST":
+                return None
+            wait = guard.address_wait(client_address(request))
+            if not wait:
+                return None
+            return _too_many_requests(request, wait)
+
+        return webhook
+
+
+def _too_many_requests(request: Request, wait: float) -> HTTPResponse:
+    """HTTP 429 with Retry-After; the body has the REST reply's shape, so chat clients show it."""
+    try:
+        body = request.json
+    except InvalidUsage:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    sender = body.get("sender") if is_valid_sender(body.get("sender")) else None
+    text = body.get("message") if isinstance(body.get("message"), str) else ""
+    seconds = max(1, math.ceil(wait))
+    return response.json(
+        [{"recipient_id": sender, "text": channel_text("slow_down", text, seconds=seconds)}],
+        status=429,
+        headers={"Retry-After": str(seconds)},
+    )

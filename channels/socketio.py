@@ -2,11 +2,17 @@
 
 Registered in bot/credentials.yml as `channels.socketio.CappedSocketIOInput`; its
 name is still `socketio` (Socket.IO path `/socket.io`). Differences from Rasa's own:
-- messages go through `MessageGuard` (length cap, apology when the bot is silent);
-- malformed events (not an object, `message` not a string, bad metadata) get a
-  polite reply instead of an exception in the server log;
+- messages go through `MessageGuard` (rate limits, length cap, apology when the bot is
+  silent);
+- malformed events (not an object, `message` not a string, bad metadata, no valid
+  session id) get a polite reply instead of an exception or silence;
 - `session_request` really joins the session's room (Rasa 3.6 forgets to await it
-  with python-socketio 5, so persistent sessions never received replies);
+  with python-socketio 5, so persistent sessions never received replies); a session id
+  that is not a short printable string is replaced by a new one;
+- browsers may connect only from the origins in BOT_CORS (space-separated, set by
+  scripts/stack.py): Rasa disables python-engineio's Origin check, and WebSocket
+  connections are not covered by the CORS headers that protect REST;
+- BOT_RATE_LIMIT_IP applies to the client address of the connection;
 - custom payloads are emitted as `{"custom": {...}}` on the bot event, like the
   REST channel returns them (Rasa's own output passes them as keyword arguments
   to `emit`, which breaks for payloads such as `{"grounded": ..., "sources": ...}`).
@@ -26,6 +32,7 @@ from sanic import Blueprint
 from socketio import AsyncServer
 
 from channels.rest import MessageGuard, OnNewMessage, cache_action_response_validator
+from channels.validation import allowed_origins, is_valid_sender, metadata_problem, origin_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +69,28 @@ class CappedSocketIOInput(SocketIOInput):
         webhook = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by SocketIOInput.blueprint
+        origins = allowed_origins()
+        if origins is None:
+            logger.warning("BOT_CORS is not set: Socket.IO accepts connections from any origin")
+        rasa_connect = sio.handlers.get(self.namespace or "/", {}).get("connect")
+
+        # Rasa turns python-engineio's Origin check off (and turning it on would send every
+        # CORS header twice, with Rasa's own CORS layer): check Origin when a client joins.
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            if not origin_allowed(environ, origins):
+                origin = str(environ.get("HTTP_ORIGIN"))[:100]
+                logger.info("socket.io connection from origin %r refused (BOT_CORS)", origin)
+                return False
+            return True if rasa_connect is None else await rasa_connect(sid, environ, auth)
 
         # Registering the same event again replaces Rasa's handler with this one.
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None) -> None:
             await self._session_request(sio, sid, data)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:  # a bare event has no data
             await self._handle_message(sio, sid, data, guard.wrap(on_new_message))
 
         return webhook
@@ -82,7 +103,7 @@ class CappedSocketIOInput(SocketIOInput):
         reply to a persistent session was lost.
         """
         session_id = data.get("session_id") if isinstance(data, dict) else None
-        if not isinstance(session_id, str) or not session_id:
+        if not is_valid_sender(session_id):
             session_id = uuid.uuid4().hex
         if self.session_persistence:
             await sio.enter_room(sid, session_id, namespace=self.namespace)
@@ -92,19 +113,26 @@ class CappedSocketIOInput(SocketIOInput):
         self, sio: AsyncServer, sid: str, data: Any, on_new_message: OnNewMessage
     ) -> None:
         output = PayloadSocketIOOutput(sio, self.bot_message_evt)
+        # Every event counts against the client's address, malformed ones too.
+        wait = self.guard.address_wait(_client_address(sio, sid, self.namespace))
+        if wait:
+            hint = data.get("message") if isinstance(data, dict) else None
+            await self.guard.slow_down(output, sid, hint if isinstance(hint, str) else "", wait)
+            return
         if not isinstance(data, dict):
-            logger.info("socket.io event from %s ignored: not an object", sid)
+            logger.info("socket.io event from %s refused: not an object", sid)
             await output.send_text_message(sid, BAD_EVENT_TEXT)
             return
         if self.session_persistence:
             session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not session_id:
-                # Same behaviour as Rasa: without a session there is no room to answer to.
+            if not is_valid_sender(session_id):
+                # Rasa drops these silently; the socket's own room still reaches the client.
                 logger.warning(
-                    "socket.io message from %s without session_id ignored: clients must "
-                    "send `session_request` first",
+                    "socket.io message from %s without a valid session_id refused: clients "
+                    "must send `session_request` first",
                     sid,
                 )
+                await output.send_text_message(sid, BAD_EVENT_TEXT)
                 return
             sender_id = session_id
         else:
@@ -121,12 +149,24 @@ class CappedSocketIOInput(SocketIOInput):
 
 
 def _metadata(raw: Any) -> dict[str, Any] | None:
-    """The event's metadata as a dict ({} when absent), or None when it is malformed."""
+    """The event's metadata as a dict ({} when absent; a JSON string is parsed, as some
+    widgets send it), or None when it is malformed or too big to store."""
     if raw is None:
         return {}
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-    return raw if isinstance(raw, dict) else None
+    return None if metadata_problem(raw) else raw
+
+
+def _client_address(sio: AsyncServer, sid: str, namespace: str | None) -> str | None:
+    """The address of the connection's client (python-engineio keeps Sanic's request)."""
+    try:
+        request = sio.get_environ(sid, namespace=namespace).get("sanic.request")
+    except (KeyError, AttributeError):
+        return None
+    if request is None:
+        return None
+    return request.remote_addr or request.ip

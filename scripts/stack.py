@@ -19,6 +19,12 @@ variable, read once into `StackConfig`:
     BOT_ENDPOINTS     Rasa endpoints file                        (bot/endpoints.yml)
     BOT_MODEL_DIR     trained Rasa models                        (var/models)
     BOT_START_TIMEOUT seconds each server may take to be healthy (180)
+    BOT_API_TOKEN     enables Rasa's HTTP API, protected by this token (API off when unset)
+    BOT_JWT_SECRET    enables Rasa's HTTP API with JWT auth (BOT_JWT_METHOD, default HS256)
+    BOT_MAX_BODY_BYTES largest HTTP body Rasa accepts            (1048576)
+
+Secrets (BOT_API_TOKEN, BOT_JWT_SECRET, WECHAT_*) are passed to the children through
+their environment, never on a command line (which every local user can read in `ps`).
 """
 
 from __future__ import annotations
@@ -69,6 +75,10 @@ class StackConfig:
     start_timeout: float = 180.0
     python: Path = field(default_factory=lambda: Path(sys.executable))
     rasa: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
+    # Rasa's HTTP API (conversations, model, training) is enabled only with authentication.
+    api_token: str = field(default="", repr=False)
+    jwt_secret: str = field(default="", repr=False)
+    max_body_bytes: int = 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> StackConfig:
@@ -92,7 +102,14 @@ class StackConfig:
             endpoints=_path(env.get("BOT_ENDPOINTS"), cls.endpoints),
             model_dir=_path(env.get("BOT_MODEL_DIR"), cls.model_dir),
             start_timeout=float(env.get("BOT_START_TIMEOUT") or cls.start_timeout),
+            api_token=env.get("BOT_API_TOKEN", "").strip(),
+            jwt_secret=env.get("BOT_JWT_SECRET", "").strip(),
+            max_body_bytes=int(env.get("BOT_MAX_BODY_BYTES") or cls.max_body_bytes),
         )
+
+    @property
+    def api_enabled(self) -> bool:
+        return bool(self.api_token or self.jwt_secret)
 
     @property
     def model(self) -> Path:
@@ -116,6 +133,7 @@ class StackConfig:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         env["BOT_ACTIONS_URL"] = f"{self.actions_url}/webhook"
         env["BOT_TRACKER_DB"] = str(self.tracker_db)
+        env["BOT_CORS"] = " ".join(self.cors)  # the Socket.IO channel checks Origin against it
         # rasa-sdk has no --host flag but binds to SANIC_HOST: keep it on loopback.
         env.setdefault("SANIC_HOST", "127.0.0.1")
         # Rasa's training cache would otherwise land in ./.rasa
@@ -269,13 +287,37 @@ def actions_env(cfg: StackConfig) -> dict[str, str]:
     return {"OMP_NUM_THREADS": "1", **cfg.child_env()}
 
 
+# `rasa run` takes the API secrets only as options; this launcher appends them from the
+# environment inside the process, so they never show in `ps` or /proc/<pid>/cmdline.
+_RASA_WITH_API = """\
+import os, sys
+from rasa.__main__ import main
+extra = ["--enable-api"]
+if os.environ.get("BOT_API_TOKEN"):
+    extra += ["--auth-token", os.environ["BOT_API_TOKEN"]]
+if os.environ.get("BOT_JWT_SECRET"):
+    extra += ["--jwt-secret", os.environ["BOT_JWT_SECRET"],
+              "--jwt-method", os.environ.get("BOT_JWT_METHOD") or "HS256"]
+sys.argv = ["rasa", *sys.argv[1:], *extra]
+main()
+"""
+
+
 def rasa_server(cfg: StackConfig) -> Service:
-    command = [str(cfg.rasa), "run", "--model", str(cfg.model),
+    options = ["run", "--model", str(cfg.model),
                "--interface", cfg.host, "--port", str(cfg.rasa_port),
                "--credentials", str(BOT / "credentials.yml"),
                "--endpoints", str(cfg.endpoints),
                "--cors", *cfg.cors]  # fmt: skip
-    return Service("rasa", command, f"{cfg.rasa_url}/webhooks/rest/", cfg.child_env())
+    env = cfg.child_env()
+    # Sanic reads SANIC_* settings from the environment: cap request bodies (default 100 MB).
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(cfg.max_body_bytes))
+    if cfg.api_enabled:
+        command = [str(cfg.rasa.parent / "python"), "-c", _RASA_WITH_API, *options]
+    else:
+        # No --enable-api: Rasa's HTTP API would otherwise be open to anyone who can reach it.
+        command = [str(cfg.rasa), *options]
+    return Service("rasa", command, f"{cfg.rasa_url}/webhooks/rest/", env)
 
 
 def web_server(cfg: StackConfig) -> Service | None:
@@ -337,6 +379,8 @@ def cmd_run(cfg: StackConfig) -> int:
         log(f"ready in {time.monotonic() - started:.0f} s")
         log(f"REST      POST {cfg.rasa_url}/webhooks/rest/webhook")
         log(f"Socket.IO {cfg.rasa_url}/socket.io")
+        if cfg.api_enabled:
+            log(f"HTTP API  {cfg.rasa_url}/ (authentication required)")
         if web is not None:
             log(f"web demo  {cfg.web_url}/")
         log("stack ready (Ctrl-C to stop)")

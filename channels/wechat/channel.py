@@ -16,6 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.rest import MessageGuard
 from channels.wechat.api import CustomerServiceClient
 from channels.wechat.cache import make_store
 from channels.wechat.config import WeChatSettings
@@ -60,6 +61,8 @@ class WeChatInput(InputChannel):
 
     def _build_service(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> WeChatService:
         s = self.settings
+        # The same guard as REST and Socket.IO: per-sender rate limit, apology when the bot is silent.
+        on_new_message = MessageGuard().wrap(on_new_message)
         store = make_store(s.redis_url, s.cache_size)
         sender = CustomerServiceClient(s.api_base, s.appid, s.appsecret, store) if s.can_push else None
 

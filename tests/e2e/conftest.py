@@ -25,6 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "[stack] stack ready"
+LOOPBACK_ORIGINS = r"http://127\.0\.0\.1:\d+$"  # a pattern, as sanic-cors reads BOT_CORS
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "BOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "BOT_TRACKER_DB": str(work / "tracker.db"),
         "BOT_UNANSWERED_LOG": str(unanswered),
+        "BOT_CORS": os.environ.get("BOT_CORS")
+        or f"http://localhost:{web_port} http://127.0.0.1:{web_port} " + LOOPBACK_ORIGINS,
     }
     log_path = work / "stack.log"
     with log_path.open("wb") as log:

@@ -2,7 +2,7 @@
 
 Starts its own Rasa server and action server (ports E2E_CHANNELS_RASA_PORT=16005,
 E2E_CHANNELS_ACTIONS_PORT=16055) with the pieces of scripts/stack.py, in three acts:
-no action server, an action server without an index, a healthy action server; then
+no action server, an action server refusing to start without an index, a healthy one; then
 Rasa is restarted to check that a conversation survives it.
 """
 
@@ -101,13 +101,19 @@ def test_action_server_down_gets_an_apology_and_a_logged_cause(cfg, rasa: Rasa) 
     assert rasa.wait_for("action server is probably down")
 
 
-def test_missing_index_gets_an_apology_and_the_log_names_the_fix(cfg, rasa: Logs, tmp_path: Path) -> None:
-    service, logs = start_actions(cfg, KB_INDEX_DIR=str(tmp_path / "no-index"))
+def test_missing_index_stops_the_action_server_with_the_fix(cfg, rasa: Logs, tmp_path: Path) -> None:
+    """A bot that could only apologise must not look healthy: no index, no action server."""
+    logs = Logs()
+    service = action_server(cfg)
+    service.sink = logs
+    service.start({"KB_INDEX_DIR": str(tmp_path / "no-index")})
     try:
-        assert logs.wait_for("knowledge build")
-        messages = send(cfg, "科创中心在哪里？")
-        assert messages[0]["text"].startswith("抱歉，知识库暂时无法使用")
-        assert messages[1]["custom"] == {"grounded": False, "sources": []}
+        assert service.process is not None
+        assert service.process.wait(120) != 0
+        assert logs.wait_for("the action server cannot start")
+        assert logs.wait_for("run `knowledge build`")
+        # Rasa keeps running and apologises for the missing action server.
+        assert send(cfg, "科创中心在哪里？")[0]["text"].startswith("抱歉，我暂时无法回答")
     finally:
         service.stop()
 

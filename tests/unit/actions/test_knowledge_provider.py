@@ -1,5 +1,7 @@
 import logging
 
+import pytest
+
 from actions.knowledge_provider import KnowledgeProvider
 from knowledge.errors import IndexNotReadyError
 
@@ -59,8 +61,8 @@ def _service_factory() -> object:
     return {"a loaded": "service"}
 
 
-def _index_present() -> bool:
-    return True
+def _index_present() -> None:
+    return None
 
 
 def test_pickled_provider_leaves_the_service_behind_and_reloads_it_in_the_new_process() -> None:
@@ -73,10 +75,24 @@ def test_pickled_provider_leaves_the_service_behind_and_reloads_it_in_the_new_pr
     assert clone.get() is not provider.get()
 
 
-def test_start_up_check_reports_a_missing_index(tmp_path, monkeypatch, caplog) -> None:
-    from actions.knowledge_provider import index_is_published
-
+def test_start_up_check_refuses_a_missing_index_and_names_the_fix(tmp_path, monkeypatch, caplog) -> None:
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "nothing"))
-    with caplog.at_level(logging.ERROR):
-        assert index_is_published() is False
+    with caplog.at_level(logging.CRITICAL), pytest.raises(SystemExit) as stop:
+        KnowledgeProvider(_service_factory).check()  # the real start-up check
+    assert stop.value.code == 1
+    assert "cannot start" in caplog.text
     assert "knowledge build" in caplog.text
+    assert str(tmp_path / "nothing") in caplog.text
+
+
+def test_start_up_check_names_the_fix_for_unexpected_errors_too(caplog) -> None:
+    def broken() -> None:
+        raise RuntimeError("bad magic number")
+
+    with caplog.at_level(logging.CRITICAL), pytest.raises(SystemExit):
+        KnowledgeProvider(_service_factory, preflight=broken).check()
+    assert "bad magic number: run `knowledge build`" in caplog.text
+
+
+def test_start_up_check_passes_a_usable_index() -> None:
+    KnowledgeProvider(_service_factory, preflight=_index_present).check()  # no SystemExit
