@@ -76,14 +76,15 @@ test-e2e: install browser ## start the stack and drive it over REST, WeChat and 
 lint: $(VENV)/.installed ## ruff
 	@$(VENV)/bin/ruff check .
 
-eval: index ## score the dev question set through the library (floors as in the issues)
-	@$(VENV)/bin/knowledge eval --min-zh 0.9 --min-en 0.8 --min-abstain 0.83 --min-hit3 0.95
+eval: install index ## score questions through the library and over REST + ablation (own stack, or URL=...; SET=file)
+	@$(VENV)/bin/python scripts/eval.py $(if $(SET),--set $(SET)) $(if $(URL),--url $(URL)) \
+		--min-zh 0.9 --min-en 0.8 --min-abstain 0.83 --min-hit3 0.95 --min-followups 1.0
 
-bench: install index ## print speed and memory figures (not a test)
-	@$(VENV)/bin/python scripts/bench.py
+bench: install index ## one table: embedders, index build, retrieval, REST at 1/4/16 clients, RSS (var/bench/)
+	@$(VENV)/bin/python scripts/bench.py $(if $(URL),--url $(URL))
 
-bench-rest: $(VENV)/.installed ## REST round-trip latency of a running bot (start it with `make run` first)
-	@$(VENV)/bin/python scripts/bench_rest.py --url http://127.0.0.1:5005
+bench-rest: install index ## REST latency, throughput at 1/4/16 clients and RSS (own stack, or URL=...)
+	@$(VENV)/bin/python scripts/bench_rest.py $(if $(URL),--url $(URL))
 
 nlu-eval: install ## Rasa NLU 5-fold cross-validation (F1 per intent, results in var/nlu-eval/)
 	@mkdir -p var && cd var && PYTHONPATH=.. ../$(RASA_VENV)/bin/rasa test nlu --nlu ../bot/data/nlu --config ../bot/config.yml --cross-validation --folds 5 --out nlu-eval
