@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from reporting import report
 
 from channels.wechat.simulator import Simulator
 from scripts.stack import Service, StackConfig, action_server, rasa_server, train
@@ -115,16 +116,6 @@ def figures(request: pytest.FixtureRequest) -> Iterator[Figures]:
     yield result
     report(request, ["", "faults (tests/e2e/test_faults.py):", *(f"  {r}" for r in result.rows)])
 
-
-def report(request: pytest.FixtureRequest, lines: list[str]) -> None:
-    """Print past pytest's output capture (these figures are the point of the run)."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        for line in lines:
-            reporter.write_line(line)
 
 
 @dataclass

@@ -37,6 +37,7 @@ from hostile_inputs import (
     SOCKET_EVENTS,
     TEXTS,
 )
+from reporting import report
 
 from channels.wechat.config import DEV_TOKEN
 from channels.wechat.signature import compute_signature
@@ -103,16 +104,6 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     if summary:
         Path(summary).write_text(json.dumps({"counts": result.counts, "crashes": result.crashes}, indent=2))
 
-
-def report(request: pytest.FixtureRequest, lines: list[str]) -> None:
-    """Print past pytest's output capture (these counts are the point of the run)."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None:
-        return
-    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        for line in lines:
-            reporter.write_line(line)
 
 
 def has_traceback(text: str) -> bool:
