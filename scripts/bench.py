@@ -297,7 +297,7 @@ def rest_rows(figures: bench_rest.RestFigures) -> list[Row]:
         mem = figures.memory_warm.get(name)
         after = figures.memory_after.get(name)
         if not mem:
-            rows.append(Row("memory", f"{label} RSS", "unknown (give --actions-port with --url)"))
+            rows.append(Row("memory", f"{label} RSS", "unknown (not on this machine, or no --actions-port)"))
             continue
         value = f"{mem['rss_mb']} MB" + (f" ({after['rss_mb']} after the load)" if after else "")
         procs = len(mem["processes"])

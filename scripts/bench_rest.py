@@ -447,8 +447,11 @@ def parse_levels(raw: str) -> list[int]:
     return levels
 
 
-def port_of(url: str) -> int | None:
+def local_port_of(url: str) -> int | None:
+    """The port of a bot on this machine (its processes can be measured); None for another host."""
     parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
     return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
@@ -483,7 +486,7 @@ def bot(
     started with `env` (default: this process's environment)."""
     if args.url:
         check_reachable(args.url)
-        yield args.url, port_of(args.url), args.actions_port
+        yield args.url, local_port_of(args.url), args.actions_port
         return
     ports = parse_ports(args.ports)
     say(f"starting the stack on ports {ports.rasa}/{ports.actions}/{ports.web} (scripts/stack.py run)")

@@ -214,6 +214,12 @@ def test_memory_covers_the_server_and_the_worker_that_listens(tmp_path: Path) ->
     assert bench_rest.service_memory(port) is None
 
 
+def test_only_a_bot_on_this_machine_has_its_processes_measured() -> None:
+    assert bench_rest.local_port_of("http://127.0.0.1:5005") == 5005
+    assert bench_rest.local_port_of("http://localhost") == 80
+    assert bench_rest.local_port_of("https://bot.example.com:5005") is None
+
+
 def test_client_levels_are_parsed_strictly() -> None:
     assert bench_rest.parse_levels("1,4,16") == [1, 4, 16]
     for bad in ("", "0", "a,b", "-1"):
@@ -286,7 +292,7 @@ def test_bench_rows_judge_the_targets() -> None:
         ("action server RSS after warm-up (2 processes)", "≤ 400 MB"): False,
     }
     text = bench.table_text(bench.rest_rows(figures))
-    assert "unknown (give --actions-port with --url)" in text  # Rasa's memory was not found
+    assert "unknown (not on this machine, or no --actions-port)" in text  # Rasa's memory was not found
     assert "| REST | park questions, 16 clients" in bench.table_markdown(bench.rest_rows(figures))
 
 
