@@ -92,7 +92,6 @@ class WeChatService:
     # -- GET: URL verification ----------------------------------------------------------------
     def verify(self, query: Mapping[str, str]) -> HttpReply:
         """Return `echostr` only when the signature is valid."""
-        s = self.settings
         echostr = query.get("echostr", "")
         try:
             if query.get("msg_signature") and self._crypto and not query.get("signature"):
@@ -101,33 +100,26 @@ class WeChatService:
                     echostr, query.get("msg_signature"), query.get("timestamp"), query.get("nonce")
                 )
                 return HttpReply(200, plain)
-            verify_request(
-                s.token,
-                query.get("timestamp"),
-                query.get("nonce"),
-                query.get("signature"),
-                s.timestamp_window,
-                self._clock(),
-            )
+            self._verify(query, self._clock())
         except WeChatError as exc:
             return error_reply(exc.status)
         if not echostr:
             return error_reply(400)
         return HttpReply(200, echostr)
 
+    def _verify(self, query: Mapping[str, str], now: float) -> None:
+        """The plain `signature` check every GET and POST carries (raises WeChatError)."""
+        s = self.settings
+        verify_request(
+            s.token, query.get("timestamp"), query.get("nonce"), query.get("signature"), s.timestamp_window, now
+        )
+
     # -- POST: messages -----------------------------------------------------------------------
     def parse(self, query: Mapping[str, str], body: bytes) -> tuple[IncomingMessage, bool]:
         """Check the request and return (message, encrypted); raise WeChatError if bad."""
         s = self.settings
         now = self._clock()
-        verify_request(
-            s.token,
-            query.get("timestamp"),
-            query.get("nonce"),
-            query.get("signature"),
-            s.timestamp_window,
-            now,
-        )
+        self._verify(query, now)
         if query.get("encrypt_type", "raw").lower() != "aes":
             return parse_message(body, s.max_body_bytes), False
         if self._crypto is None:
