@@ -1,6 +1,6 @@
 import pytest
-from action_fakes import make_tracker
 from rasa_sdk.executor import CollectingDispatcher
+from trackers import make_tracker
 
 from actions.smalltalk import (
     ActionBotChallenge,
