@@ -1,8 +1,9 @@
 """Small key-value stores with expiry, behind one async interface.
 
 The connector keeps reply caches (de-duplication of WeChat's retries), per-user pending buttons,
-try counters and the access token in a `KeyValueStore`. `MemoryStore` serves one process;
-`RedisStore` (when `WECHAT_REDIS_URL` is set) shares them between processes and restarts.
+try counters, message claims (which worker answers a message) and the access token in a
+`KeyValueStore`. `MemoryStore` serves one process; `RedisStore` (when `WECHAT_REDIS_URL` is set)
+shares them between processes and restarts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ class KeyValueStore(Protocol):
 
     async def incr(self, key: str, ttl: float) -> int:
         """Add one to a counter (created at 1 with `ttl`); return the new value."""
+        ...
+
+    async def claim(self, key: str, owner: str, ttl: float) -> bool:
+        """Set `key` to `owner` only if it is absent, atomically; True if this call set it."""
+        ...
+
+    async def renew(self, key: str, owner: str, ttl: float) -> bool:
+        """Reset the expiry of `key` only while it still holds `owner`; True if it did."""
         ...
 
 
@@ -87,6 +96,33 @@ class MemoryStore:
         self._data[key] = (entry[0], str(count))  # keeps the first expiry, like Redis INCR
         return count
 
+    async def claim(self, key: str, owner: str, ttl: float) -> bool:
+        if ttl <= 0 or self._live(key) is not None:
+            return False
+        self._put(key, owner, ttl)
+        return True
+
+    async def renew(self, key: str, owner: str, ttl: float) -> bool:
+        entry = self._live(key)
+        if entry is None or entry[1] != owner or ttl <= 0:
+            return False
+        self._put(key, owner, ttl)
+        return True
+
+
+# Compare-and-expire in one step: a plain PEXPIRE could extend a claim another worker took
+# after ours lapsed.
+_RENEW_IF_OWNER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+def _ms(ttl: float) -> int:
+    return max(1, int(ttl * 1000))
+
 
 class RedisStore:
     """Store on Redis via `redis.asyncio` (shipped with the `redis` package Rasa already needs)."""
@@ -109,7 +145,7 @@ class RedisStore:
         if ttl <= 0:
             await self.delete(key)
             return
-        await self._r.set(self._prefix + key, value, px=max(1, int(ttl * 1000)))
+        await self._r.set(self._prefix + key, value, px=_ms(ttl))
 
     async def delete(self, key: str) -> None:
         await self._r.delete(self._prefix + key)
@@ -118,8 +154,19 @@ class RedisStore:
         full = self._prefix + key
         count = int(await self._r.incr(full))
         if count == 1:
-            await self._r.pexpire(full, max(1, int(ttl * 1000)))
+            await self._r.pexpire(full, _ms(ttl))
         return count
+
+    async def claim(self, key: str, owner: str, ttl: float) -> bool:
+        if ttl <= 0:
+            return False
+        # SET NX PX: of several workers racing for one key, Redis lets exactly one win.
+        return bool(await self._r.set(self._prefix + key, owner, nx=True, px=_ms(ttl)))
+
+    async def renew(self, key: str, owner: str, ttl: float) -> bool:
+        if ttl <= 0:
+            return False
+        return bool(await self._r.eval(_RENEW_IF_OWNER, 1, self._prefix + key, owner, _ms(ttl)))
 
 
 def make_store(redis_url: str | None, max_entries: int) -> KeyValueStore:

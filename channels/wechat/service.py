@@ -1,8 +1,10 @@
 """The connector's request handling, independent of the web framework (tested without Rasa).
 
 Timing (WeChat gives each try 5 s and makes `max_tries` tries per message):
-- every message is answered once: its first request starts one bot task, keyed by MsgId
-  (events: FromUserName + CreateTime); retries await that same task or read the reply cache;
+- every message is answered once: its first request in a process starts one task, keyed by
+  MsgId (events: FromUserName + CreateTime); retries await that same task or read the reply
+  cache. Across processes (Redis store) the task asks the bot only if it wins the message's
+  claim (see claim.py); otherwise it waits for the reply the winning process caches;
 - an earlier try that is not ready keeps the request open for `hold_seconds`, past WeChat's 5 s,
   so WeChat retries (answering `success` would tell WeChat to stop retrying);
 - the last try answers `success` after `reply_deadline` and the reply goes out through the
@@ -20,6 +22,7 @@ from typing import Any
 
 from channels.wechat.api import CustomerServiceClient
 from channels.wechat.cache import KeyValueStore
+from channels.wechat.claim import ClaimTiming, MessageClaims
 from channels.wechat.config import WeChatSettings
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.errors import DecryptError, SignatureError, WeChatError
@@ -76,10 +79,12 @@ class WeChatService:
         store: KeyValueStore,
         sender: CustomerServiceClient | None = None,
         clock: Callable[[], float] = time.time,
+        claim_timing: ClaimTiming | None = None,
     ) -> None:
         self.settings = settings
         self._bot = bot
         self._store = store
+        self._claims = MessageClaims(store, claim_timing)
         self.sender = sender
         self._clock = clock
         self._crypto = (
@@ -111,7 +116,12 @@ class WeChatService:
         """The plain `signature` check every GET and POST carries (raises WeChatError)."""
         s = self.settings
         verify_request(
-            s.token, query.get("timestamp"), query.get("nonce"), query.get("signature"), s.timestamp_window, now
+            s.token,
+            query.get("timestamp"),
+            query.get("nonce"),
+            query.get("signature"),
+            s.timestamp_window,
+            now,
         )
 
     # -- POST: messages -----------------------------------------------------------------------
@@ -161,7 +171,7 @@ class WeChatService:
         tries = await self._store.incr("try:" + key, max(s.reply_ttl, 60.0))
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._produce(message))
+            task = asyncio.create_task(self._resolve(message))
             self._inflight[key] = task
             task.add_done_callback(lambda _t, k=key: self._inflight.pop(k, None))
         last_try = tries >= s.max_tries
@@ -204,6 +214,22 @@ class WeChatService:
             await asyncio.gather(*self._background, *self._inflight.values(), return_exceptions=True)
 
     # -- producing a reply --------------------------------------------------------------------
+    async def _resolve(self, message: IncomingMessage) -> str:
+        """The reply: asked of the bot here if this process wins the message's claim, else the
+        one another process (sharing the Redis store) produces and caches."""
+        key = message.dedup_key
+        reply = await self._claims.answer_once(
+            key,
+            cached=lambda: self._store.get("reply:" + key),
+            produce=lambda: self._produce(message),
+            # bound for a holder that is alive but never answers: past it, retries are over
+            give_up=max(self.settings.reply_ttl, 60.0),
+        )
+        if reply is None:
+            log.warning("no reply for %s from the process that claimed it", key)
+            return NO_REPLY
+        return reply
+
     async def _produce(self, message: IncomingMessage) -> str:
         try:
             text = await self._answer(message)

@@ -4,7 +4,9 @@ Real servers only, started by this module on 127.0.0.1 (ports from SCALEOUT_PORT
 default 25000; see scaleout_servers.py) and stopped at its end:
 - the lock store: many processes x many tasks take one conversation's lock; never two at once,
   no lost update, FIFO per task; expiry, cancellation and an unreachable Redis behave;
-- the WeChat connector: two service instances sharing one Redis share replies and the token;
+- the WeChat connector: service instances sharing one Redis share replies and the token, and
+  ask the bot once per message even when a retry reaches another instance mid-answer or the
+  instance holding the message's claim is killed;
 - the bot: one action server and two Rasa servers with bot/endpoints.scaleout.yml; a follow-up
   asked on the other server keeps its context; a concurrent load over both servers, with
   several clients per conversation, loses and reorders no turn.
@@ -219,13 +221,19 @@ def test_stock_redis_lock_store_is_not_safe_across_processes(redis_server) -> No
 # --- the WeChat connector's shared caches ------------------------------------------------------
 
 
-def _wechat_service(redis_server: RedisServer, bot: Any, **overrides: Any) -> Any:
+def _wechat_service(redis_server: RedisServer, bot: Any, claim_ttl: float = 3.0, **overrides: Any) -> Any:
     from channels.wechat.cache import RedisStore
-    from channels.wechat.config import WeChatSettings
+    from channels.wechat.claim import ClaimTiming
     from channels.wechat.service import WeChatService
 
-    settings = WeChatSettings(token="tok", reply_deadline=0.5, hold_seconds=0.5, **overrides)
-    return WeChatService(settings, bot, RedisStore.from_url(redis_server.url(3)))
+    store = RedisStore.from_url(redis_server.url(3))
+    return WeChatService(_wechat_settings(**overrides), bot, store, claim_timing=ClaimTiming(ttl=claim_ttl))
+
+
+def _wechat_settings(**overrides: Any) -> Any:
+    from channels.wechat.config import WeChatSettings
+
+    return WeChatSettings(**{"token": "tok", "reply_deadline": 0.5, "hold_seconds": 0.5, **overrides})
 
 
 def _wechat_request(content: str, msg_id: int, user: str = "o-user") -> tuple[dict[str, str], bytes]:
@@ -300,11 +308,6 @@ def test_wechat_instances_sharing_redis_fetch_one_access_token(redis_server) -> 
 
 
 @needs_redis
-@pytest.mark.xfail(
-    strict=True,
-    reason="channels/wechat/service.py de-duplicates a message being answered only within one "
-    "process: a retry reaching another worker before the reply is cached asks the bot again",
-)
 def test_wechat_retry_on_another_worker_while_the_first_is_answering(redis_server) -> None:
     pytest.importorskip("redis")
 
@@ -322,6 +325,112 @@ def test_wechat_retry_on_another_worker_while_the_first_is_answering(redis_serve
 
     calls_a, calls_b = asyncio.run(scenario())
     assert len(calls_a) + len(calls_b) == 1, "one WeChat message must reach the bot once"
+
+
+@needs_redis
+def test_wechat_retry_on_another_worker_gets_the_first_workers_reply(redis_server) -> None:
+    pytest.importorskip("redis")
+    from channels.wechat.xmlmsg import parse_message
+
+    async def scenario() -> tuple[str, str, list[str], list[str]]:
+        bot_a, bot_b = CountingBot(delay=1.0), CountingBot()
+        # b lost the claim: it holds the retry open (WeChat allows 5 s) for a's cached reply.
+        worker_a = _wechat_service(redis_server, bot_a, hold_seconds=3.0)
+        worker_b = _wechat_service(redis_server, bot_b, hold_seconds=3.0)
+        msg_id = int(time.time() * 1000) + 2
+        first = asyncio.create_task(worker_a.handle(*_wechat_request("园区有哪些产业？", msg_id)))
+        await asyncio.sleep(0.2)
+        retry = await worker_b.handle(*_wechat_request("园区有哪些产业？", msg_id))
+        done = await first
+        return parse_message(done.body).content, parse_message(retry.body).content, bot_a.calls, bot_b.calls
+
+    first, retry, calls_a, calls_b = asyncio.run(scenario())
+    assert first == retry == "答复1：园区有哪些产业？"
+    assert calls_a == ["园区有哪些产业？"] and calls_b == []
+
+
+@needs_redis
+def test_wechat_workers_racing_for_one_message_ask_the_bot_once(redis_server) -> None:
+    pytest.importorskip("redis")
+    from channels.wechat.xmlmsg import parse_message
+
+    async def scenario() -> tuple[set[str], int]:
+        bots = [CountingBot(delay=0.3) for _ in range(6)]
+        workers = [_wechat_service(redis_server, bot, hold_seconds=3.0) for bot in bots]
+        msg_id = int(time.time() * 1000) + 3
+        # All at the same moment: only Redis' SET NX decides who answers.
+        replies = await asyncio.gather(
+            *(w.handle(*_wechat_request("有哪些优惠政策？", msg_id)) for w in workers)
+        )
+        return {parse_message(r.body).content for r in replies}, sum(len(b.calls) for b in bots)
+
+    contents, calls = asyncio.run(scenario())
+    assert calls == 1
+    assert len(contents) == 1 and contents.pop().endswith("有哪些优惠政策？")
+
+
+# A worker process that claims a message and then hangs in the bot: killed to play a crash.
+_HANGING_WORKER = """
+import asyncio, sys, time
+from channels.wechat.cache import RedisStore
+from channels.wechat.claim import ClaimTiming
+from channels.wechat.config import WeChatSettings
+from channels.wechat.service import WeChatService
+from channels.wechat.signature import compute_signature
+from channels.wechat.xmlmsg import build_xml
+
+url, msg_id, ttl = sys.argv[1], sys.argv[2], float(sys.argv[3])
+
+async def hang(sender, text, metadata):
+    await asyncio.sleep(3600)
+
+stamp = str(int(time.time()))
+query = {"signature": compute_signature("tok", stamp, "42"), "timestamp": stamp, "nonce": "42"}
+body = build_xml({"ToUserName": "gh_account", "FromUserName": "o-user", "CreateTime": int(stamp),
+                  "MsgType": "text", "Content": "总投资多少？", "MsgId": msg_id}).encode()
+service = WeChatService(WeChatSettings(token="tok", hold_seconds=3600), hang, RedisStore.from_url(url),
+                        claim_timing=ClaimTiming(ttl=ttl))
+asyncio.run(service.handle(query, body))
+"""
+
+
+@needs_redis
+def test_wechat_message_claimed_by_a_crashed_worker_is_answered_by_a_retry(redis_server) -> None:
+    redis = pytest.importorskip("redis")
+    from channels.wechat.xmlmsg import parse_message
+
+    claim_ttl = 1.0
+    msg_id = int(time.time() * 1000) + 4
+    claim_key = f"wechat:claim:msg:{msg_id}"
+    crashing = subprocess.Popen(
+        [sys.executable, "-c", _HANGING_WORKER, redis_server.url(3), str(msg_id), str(claim_ttl)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    client = redis.Redis.from_url(redis_server.url(3))
+    try:
+        deadline = time.monotonic() + 30
+        while not client.exists(claim_key):
+            assert crashing.poll() is None and time.monotonic() < deadline, "the worker never claimed"
+            time.sleep(0.05)
+        time.sleep(2 * claim_ttl)  # it is alive and renews: the claim outlives its first ttl
+        assert client.exists(claim_key)
+    finally:
+        crashing.kill()  # SIGKILL: no clean-up runs, as in a crash
+        crashing.wait(timeout=30)
+        client.close()
+
+    async def scenario() -> tuple[str, float, list[str]]:
+        bot = CountingBot()
+        worker = _wechat_service(redis_server, bot, claim_ttl=claim_ttl, hold_seconds=3.0)
+        started = time.monotonic()
+        retry = await worker.handle(*_wechat_request("总投资多少？", msg_id))
+        return parse_message(retry.body).content, time.monotonic() - started, bot.calls
+
+    content, seconds, calls = asyncio.run(scenario())
+    assert content == "答复1：总投资多少？"
+    assert calls == ["总投资多少？"]
+    assert seconds < claim_ttl + 1.0, "the retry waited only for the dead worker's claim to lapse"
 
 
 # --- the bot on two Rasa servers ------------------------------------------------------------------

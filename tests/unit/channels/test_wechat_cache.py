@@ -73,6 +73,38 @@ def test_counters_keep_their_first_expiry() -> None:
     asyncio.run(scenario())
 
 
+def test_a_claim_is_won_once_until_it_expires() -> None:
+    async def scenario() -> None:
+        clock = Clock()
+        store = MemoryStore(clock=clock)
+        assert await store.claim("c", "worker-a", ttl=3)
+        assert not await store.claim("c", "worker-b", ttl=3)
+        assert not await store.claim("c", "worker-a", ttl=3)  # held, even by its own owner
+        assert await store.get("c") == "worker-a"
+        clock.now += 3.1
+        assert await store.claim("c", "worker-b", ttl=3)  # the holder stopped renewing
+        assert not await store.claim("zero", "worker-a", ttl=0)
+
+    asyncio.run(scenario())
+
+
+def test_only_the_holder_renews_a_claim() -> None:
+    async def scenario() -> None:
+        clock = Clock()
+        store = MemoryStore(clock=clock)
+        await store.claim("c", "worker-a", ttl=3)
+        clock.now += 2
+        assert await store.renew("c", "worker-a", ttl=3)
+        assert not await store.renew("c", "worker-b", ttl=3)
+        clock.now += 2  # 4 s after the claim, 2 s after the renewal: still held
+        assert not await store.claim("c", "worker-b", ttl=3)
+        clock.now += 1.1
+        assert not await store.renew("c", "worker-a", ttl=3)  # lapsed: renewing cannot revive it
+        assert await store.claim("c", "worker-b", ttl=3)
+
+    asyncio.run(scenario())
+
+
 def test_memory_store_rejects_a_zero_bound() -> None:
     with pytest.raises(ValueError):
         MemoryStore(max_entries=0)

@@ -11,6 +11,7 @@ import pytest
 
 from channels.wechat.api import CustomerServiceClient
 from channels.wechat.cache import MemoryStore
+from channels.wechat.claim import ClaimTiming
 from channels.wechat.config import DEV_TOKEN, WeChatSettings
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.fake_api import FakeWeChatApi
@@ -415,3 +416,103 @@ def test_settings_defaults_and_overrides() -> None:
 def test_bad_settings_fail_at_start(env: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         WeChatSettings.from_env(env)
+
+
+# -- several workers sharing one store (as Rasa servers share Redis) -----------------------
+FAST_CLAIMS = ClaimTiming(ttl=0.15, poll=0.01)
+
+
+def worker(store: MemoryStore, bot: FakeBot, sender: CustomerServiceClient | None = None, **kw: Any):
+    return WeChatService(settings(**kw), bot, store, sender, claim_timing=FAST_CLAIMS)
+
+
+def test_a_retry_on_another_worker_gets_the_first_workers_reply() -> None:
+    async def scenario():
+        store = MemoryStore()
+        bot_a, bot_b = FakeBot(delay=0.2), FakeBot()
+        a = worker(store, bot_a, hold_seconds=1.0)
+        b = worker(store, bot_b, hold_seconds=1.0)
+        first = asyncio.create_task(a.handle(query(nonce="1"), text_xml("占地多大？", msg_id=41)))
+        await asyncio.sleep(0.05)  # a is asking the bot when WeChat's retry reaches b
+        retry = await b.handle(query(nonce="2"), text_xml("占地多大？", msg_id=41))
+        return await first, retry, bot_a, bot_b
+
+    first, retry, bot_a, bot_b = asyncio.run(scenario())
+    assert reply_content(retry.body) == reply_content(first.body)
+    assert reply_content(retry.body).startswith("答复1：占地多大？")
+    assert len(bot_a.calls) == 1 and bot_b.calls == []
+
+
+def test_a_worker_that_lost_the_claim_holds_the_try_like_a_slow_answer() -> None:
+    async def scenario():
+        store = MemoryStore()
+        bot_a, bot_b = FakeBot(delay=0.4), FakeBot()
+        a = worker(store, bot_a, hold_seconds=0.1)
+        b = worker(store, bot_b, hold_seconds=0.1)
+        first = asyncio.create_task(a.handle(query(nonce="1"), text_xml("慢问题", msg_id=42)))
+        await asyncio.sleep(0.05)
+        held = await b.handle(query(nonce="2"), text_xml("慢问题", msg_id=42))
+        await first
+        await asyncio.gather(a.drain(), b.drain())
+        late = await b.handle(query(nonce="3"), text_xml("慢问题", msg_id=42))
+        return held, late, bot_a, bot_b
+
+    held, late, bot_a, bot_b = asyncio.run(scenario())
+    assert held.body == "success"  # held open past WeChat's 5 s, so WeChat retries
+    assert reply_content(late.body).startswith("答复1：慢问题")
+    assert len(bot_a.calls) == 1 and bot_b.calls == []
+
+
+def test_a_last_try_on_the_losing_worker_pushes_the_winners_reply_once() -> None:
+    api = FakeWeChatApi(appid=APPID)
+
+    async def scenario():
+        http = httpx.AsyncClient(transport=api.transport())
+        sender = CustomerServiceClient("http://fake", APPID, api.secret, MemoryStore(), client=http)
+        store = MemoryStore()
+        bot_a, bot_b = FakeBot(delay=0.4), FakeBot()
+        timing = {"hold_seconds": 0.05, "reply_deadline": 0.05}
+        a, b = worker(store, bot_a, sender, **timing), worker(store, bot_b, sender, **timing)
+        msg = text_xml("很慢的问题", msg_id=43)
+        replies = [await a.handle(query(nonce="1"), msg)]
+        replies += [await b.handle(query(nonce=str(i)), msg) for i in (2, 3)]  # retries on b
+        await asyncio.gather(a.drain(), b.drain())
+        await sender.aclose()
+        return replies, bot_a, bot_b
+
+    replies, bot_a, bot_b = asyncio.run(scenario())
+    assert [r.body for r in replies] == ["success"] * 3
+    assert len(bot_a.calls) == 1 and bot_b.calls == []
+    assert len(api.sent) == 1  # pushed by b, which answered the last try; a held its try
+    assert api.sent[0]["text"]["content"].startswith("答复1：很慢的问题")
+
+
+def test_a_message_claimed_by_a_crashed_worker_is_answered_by_a_retry() -> None:
+    async def scenario():
+        store = MemoryStore()
+        # What a worker that died mid-answer leaves behind: its claim, no reply, no renewals.
+        await store.claim("claim:msg:44", "crashed-worker", FAST_CLAIMS.ttl)
+        bot = FakeBot()
+        b = worker(store, bot, hold_seconds=1.0)
+        started = time.monotonic()
+        reply = await b.handle(query(), text_xml("科创中心在哪里？", msg_id=44))
+        return reply, bot, time.monotonic() - started
+
+    reply, bot, seconds = asyncio.run(scenario())
+    assert reply_content(reply.body).startswith("答复1：科创中心在哪里？")
+    assert bot.calls == [("o-user", "科创中心在哪里？")]
+    assert FAST_CLAIMS.ttl * 0.8 <= seconds < 1.0  # waited for the claim to lapse, no longer
+
+
+def test_a_retry_after_the_crashed_workers_claim_lapsed_is_answered_at_once() -> None:
+    async def scenario():
+        store = MemoryStore()
+        await store.claim("claim:msg:45", "crashed-worker", 0.05)
+        await asyncio.sleep(0.1)  # WeChat's next try comes seconds later
+        bot = FakeBot()
+        reply = await worker(store, bot).handle(query(), text_xml("问题", msg_id=45))
+        return reply, bot
+
+    reply, bot = asyncio.run(scenario())
+    assert reply_content(reply.body).startswith("答复1：问题")
+    assert len(bot.calls) == 1
