@@ -16,7 +16,12 @@ _QUESTION_PATTERNS: dict[str, re.Pattern[str]] = {
     "count": re.compile(r"多少[个家所人名位项件]|几[个家所项位]|数量|多少(?!钱|亩|平方)|how many|number of", re.I),
     "percent": re.compile(r"占比|比例|比重|百分之|percent|proportion|share of|relative to|ratio", re.I),
     "place": re.compile(r"哪里|在哪|位于|地址|位置|何处|哪儿|where|locat|address", re.I),
-    "list": re.compile(r"哪些|有什么|包括什么|包括哪|由哪|哪几|what are|which are|\blist\b|what kinds?", re.I),
+    "list": re.compile(
+        r"哪些|有什么|包括什么|包括哪|由哪|哪几|what are|which are|\blist\b|what kinds?"
+        # "What policies …", "Which industries …": a plural noun asked for (not "what does")
+        r"|\b(?:what|which)\s+(?!does\b|has\b|was\b|is\b)(?:[a-z-]+\s+)?[a-z-]{2,}[^s\s']s\b",
+        re.I,
+    ),
 }
 
 _ANSWER_PATTERNS: dict[str, re.Pattern[str]] = {

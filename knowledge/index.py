@@ -34,7 +34,7 @@ from knowledge.dense import DenseIndex, DenseParams
 from knowledge.embed import Embedder
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.errors import IndexNotReadyError, KnowledgeError
-from knowledge.glossary import build_glossary
+from knowledge.glossary import build_glossary, glossary_fingerprint
 from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.settings import Settings
@@ -69,6 +69,7 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
         "chunking": {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap},
         "index": dense_params(settings).describe(),
         "sources": source_hashes(settings.articles_dir),
+        "glossary": glossary_fingerprint(),  # the shipped vocabulary shapes glossary.json
     }
 
 

@@ -26,7 +26,7 @@ EN_STOPWORDS = frozenset(
     that these those there here what which who whom whose when where why how much many any some all
     each every no not yes please tell know explain describe give show me list kind sort type whether
     does anything something thing things park's its it's what's how's there's let let's like just
-    also too very really about around
+    also too very really about around per
     """.split()
 )
 
@@ -44,7 +44,8 @@ EN_ATTRIBUTE_WORDS = frozenset(
     """
     where located location address large big size area how much many number total amount investment
     invest founded established set up date year when time name called role purpose aim goal goals
-    plan plans type types kind key main major list overview introduce introduction summary
+    plan plans type types kind key main major list overview introduce introduction summary part parts
+    component components consist consists composed money cost costs price prices
     """.split()
 )
 

@@ -19,6 +19,8 @@ from knowledge.text import has_cjk
 
 ATTRIBUTE_WEIGHT = 0.35  # an attribute word ("占地", "where") matters less than the subject
 # Question morphemes jieba leaves glued to content words ("哪些项目", "哪三大", "建了").
+# "10,000" is one number, which the glossary can translate (万), not the words "10" and "000".
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _QUESTION_MORPHEME_RE = re.compile(r"哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁|[了过着个吗呢吧]")
 
 
@@ -42,19 +44,20 @@ def key_terms(
 ) -> list[Term]:
     """Content words of a question, weighted by rarity in the corpus (unseen words weigh most).
 
-    English words carry their corpus translations from the glossary, and weigh as
-    much as the rarest of them (or as an unseen word when there is none).
+    Words carry the corpus words the glossary gives for them (translations of an
+    English word, other wordings of a Chinese one) and weigh as much as the most
+    common of their forms (or as an unseen word when the corpus has none).
     """
     glossary = glossary or {}
     terms: dict[str, Term] = {}
-    for raw in tokenizer.words(question):
+    for raw in tokenizer.words(_THOUSANDS_RE.sub("", question)):
         word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
         if has_cjk(word) and len(word) < 2:
             continue  # single characters match everywhere and mean little alone
         if not has_cjk(word) and (len(word) < 2 or word in EN_ANAPHORA):
             continue
         subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
-        alternatives = () if has_cjk(word) else tuple(glossary.get(stem(word), ()))
+        alternatives = tuple(glossary.get(word if has_cjk(word) else stem(word), ()))
         seen = max((df.get(w, 0) for w in (word, *alternatives)), default=0)
         idf = math.log(1.0 + n_docs / (seen + 0.5))
         terms[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), subject, alternatives)

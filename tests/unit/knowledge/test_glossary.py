@@ -1,0 +1,108 @@
+"""The glossary: specific CC-CEDICT senses, the domain vocabulary first, Chinese wordings."""
+
+import pytest
+
+from knowledge.glossary import (
+    build_glossary,
+    cedict_glossary,
+    domain_vocabulary,
+    parse_vocabulary,
+    stem,
+)
+from knowledge.lexical import Tokenizer
+from knowledge.terms import coverage, key_terms
+
+# Real CC-CEDICT lines (the shapes that misled the old glossary).
+CEDICT = [
+    "公園 公园 [gong1 yuan2] /park (for public recreation)/CL:個|个[ge4],座[zuo4]/\n",
+    "園區 园区 [yuan2 qu1] /site developed for a group of related enterprises; (industrial or technology) park/\n",
+    "西部 西部 [xi1 bu4] /western part/\n",
+    "分 分 [fen4] /part/share/ingredient/component/\n",
+    "累累 累累 [lei2 lei2] /(literary) (of fruit, achievements etc) clusters of; piles of/\n",
+    "天時 天时 [tian1 shi2] /the time/the right time/weather conditions/destiny/\n",
+    "平臺 平台 [ping2 tai2] /platform/terrace/flat-roofed building/\n",
+    "建成 建成 [jian4 cheng2] /to establish/to build/\n",
+    "萬人 万人 [wan4 ren2] /ten thousand people/all the people/everyman/\n",
+]
+CORPUS = {"公园", "园区", "产业园", "西部", "分", "累累", "天时", "平台", "建成", "万人", "授牌", "成立", "奖励"}
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    return Tokenizer(tmp_path_factory.mktemp("jieba"))
+
+
+def test_cedict_keeps_exact_senses_over_words_inside_longer_definitions():
+    g = cedict_glossary(CEDICT, CORPUS)
+    assert g["build"] == ["建成"]  # "flat-roofed building" does not make 平台 a "build"
+    assert g["platform"] == ["平台"]
+    assert g["park"] == ["公园", "园区"]  # both exact; the entry's first sense ranks first
+
+
+def test_cedict_drops_single_characters_and_non_head_words():
+    g = cedict_glossary(CEDICT, CORPUS)
+    assert "cluster" not in g  # "clusters of": the head is "of", and (literary) senses are skipped
+    assert "weather" not in g  # "weather conditions" is about conditions
+    assert g["part"] == ["西部"]  # 分 is a one-character morpheme; only the head-of-phrase sense is left
+    assert g["people"] == ["万人"]
+
+
+def test_cedict_ignores_words_the_corpus_does_not_use():
+    g = cedict_glossary(CEDICT, {"平台"})
+    assert {zh for words in g.values() for zh in words} == {"平台"}
+    assert g["platform"] == ["平台"]
+
+
+def test_vocabulary_replaces_cedict_and_keeps_only_corpus_words_in_order():
+    vocabulary = parse_vocabulary("park, parks = 园区, 产业园, 科技园\nweather = 天气\n")
+    g = build_glossary(CORPUS, vocabulary, CEDICT)
+    assert g["park"] == ["园区", "产业园"]  # never 公园; 科技园 is not in the corpus
+    assert g["weather"] == []  # known word, no corpus translation: CC-CEDICT's 天时 cannot slip in
+
+
+def test_vocabulary_has_chinese_wordings_and_stems_english_forms():
+    vocabulary = parse_vocabulary("# comment\nfounded, establish = 成立, 挂牌, 授牌  # note\n挂牌 = 授牌, 成立\n")
+    assert vocabulary[stem("founded")] == ["成立", "挂牌", "授牌"]
+    assert vocabulary["establish"] == ["成立", "挂牌", "授牌"]
+    assert build_glossary(CORPUS, vocabulary, [])["挂牌"] == ["授牌", "成立"]
+
+
+@pytest.mark.parametrize("bad", ["park 园区", "park = park", " = 园区", "park ="])
+def test_malformed_vocabulary_lines_are_reported(bad):
+    with pytest.raises(ValueError, match="line 1"):
+        parse_vocabulary(bad)
+
+
+def test_shipped_vocabulary_parses_and_covers_the_domain_words():
+    vocabulary = domain_vocabulary()
+    assert vocabulary["park"][0] == "园区"
+    for word in ("found", "zone", "incentive", "talent", "platform", "cluster", "rent"):
+        assert vocabulary[stem(word)], word
+    assert "公园" not in vocabulary["park"]
+
+
+def test_pinyin_names_map_to_the_corpus_words_they_spell():
+    g = build_glossary({"沙坪坝", "园区"}, {}, [])
+    assert g["shapingba"] == ["沙坪坝"]
+
+
+def test_english_question_terms_use_the_glossary(tokenizer):
+    g = build_glossary(CORPUS, parse_vocabulary("park = 园区, 产业园\nfounded = 成立, 授牌\nrent = 租金\n"), CEDICT)
+    terms = {t.text: t for t in key_terms("When was the park founded?", tokenizer, {}, 20, g)}
+    assert terms["park"].alternatives == ("园区", "产业园")
+    assert coverage(terms.values(), "2017年3月16日,重庆大学城科技产业园正式获市科委授牌成立。") == 1.0
+    rent = key_terms("What is the rent?", tokenizer, {}, 20, g)
+    assert coverage(rent, "园区规划面积约18平方公里") == 0.0  # nothing about rent: not covered
+
+
+def test_chinese_question_terms_use_other_wordings(tokenizer):
+    g = build_glossary(CORPUS, parse_vocabulary("挂牌 = 授牌, 成立\n"), [])
+    terms = {t.text: t for t in key_terms("这个产业园是哪一年挂牌的？", tokenizer, {}, 20, g)}
+    assert terms["挂牌"].alternatives == ("授牌", "成立")
+    assert coverage([terms["挂牌"]], "正式获市科委授牌成立") == 1.0
+
+
+def test_thousands_separators_make_one_number(tokenizer):
+    g = build_glossary({"万人"}, parse_vocabulary("10000 = 万\n"), [])
+    texts = [t.text for t in key_terms("How many patents per 10,000 people?", tokenizer, {}, 20, g)]
+    assert "10000" in texts and "000" not in texts and "per" not in texts
