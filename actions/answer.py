@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,6 +17,7 @@ from actions.replies import reply
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
 from knowledge.errors import InvalidQuestionError, KnowledgeError
+from knowledge.text import sanitize
 from knowledge.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -33,9 +35,9 @@ class ActionAnswerQuestion(Action):
         provider: KnowledgeProvider | None = None,
         settings: ActionSettings | None = None,
     ) -> None:
-        settings = settings or ActionSettings.from_env()
+        self._settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
-        self._unanswered = UnansweredLog(settings.unanswered_log)
+        self._unanswered = UnansweredLog.from_settings(self._settings)
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
         self._knowledge.check()
@@ -59,8 +61,14 @@ class ActionAnswerQuestion(Action):
             answer = service.ask(text, previous=previous)
             followup = previous is not None and service.is_followup(text)
         except InvalidQuestionError:
-            # Nothing searchable ("？？", emoji): not a question the articles could answer.
-            self._send_refusal(dispatcher, intent, fallback_lang, None)
+            limit = service.settings.max_question_chars
+            if is_too_long(text, limit):
+                # Say what is wrong and what the limit is; not an unanswered question.
+                dispatcher.utter_message(**reply("too_long", fallback_lang, limit=limit).message())
+                dispatcher.utter_message(json_message=answer_payload(None))
+            else:
+                # Nothing searchable ("？？", emoji): not a question the articles could answer.
+                self._send_refusal(dispatcher, intent, fallback_lang, None)
             return [SlotSet("lang", fallback_lang)]
         except KnowledgeError as exc:
             logger.error("knowledge base error for %r: %s", text[:80], exc)
@@ -83,12 +91,11 @@ class ActionAnswerQuestion(Action):
             ),
         ]
 
-    @staticmethod
     def _send_refusal(
-        dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None
+        self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
-        dispatcher.utter_message(**reply(key, lang).message())
+        dispatcher.utter_message(**reply(key, lang, self._settings.park_name(lang)).message())
         dispatcher.utter_message(json_message=answer_payload(answer))
 
     @staticmethod
@@ -96,6 +103,18 @@ class ActionAnswerQuestion(Action):
         dispatcher.utter_message(**reply("unavailable", lang).message())
         dispatcher.utter_message(json_message=answer_payload(None))
         return [SlotSet("lang", lang)]
+
+
+def is_too_long(text: str, limit: int) -> bool:
+    """Whether the knowledge library refuses `text` for its length (not for being empty).
+
+    Measured as the library measures it: after its own clean-up (spaces collapsed,
+    control characters dropped).
+    """
+    try:
+        return len(sanitize(text, sys.maxsize)) > limit
+    except InvalidQuestionError:  # nothing searchable at all
+        return False
 
 
 def next_subject(

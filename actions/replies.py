@@ -4,13 +4,18 @@ Kept in Python rather than in the Rasa domain because the actions pick the
 language per message (Rasa's response conditions only see slots set before the
 action runs), and one place for each text keeps both languages side by side.
 Topic buttons carry real questions that the articles answer, so a click is
-handled exactly like a typed question.
+handled exactly like a typed question. Nothing here names a particular park or
+article: the park's name comes from configuration (`{park}`, BOT_PARK_NAME_ZH /
+BOT_PARK_NAME_EN in actions/settings.py), and the topics and examples are questions
+any park's articles answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from actions.settings import DEFAULT_PARK_NAMES
 
 
 @dataclass(frozen=True)
@@ -49,19 +54,19 @@ TOPIC_BUTTONS: dict[str, tuple[Button, ...]] = {
 
 _TEXTS: dict[str, dict[str, str]] = {
     "greet": {
-        "zh": "您好！我是重庆大学城科技产业园的招商问答助手，根据园区发布的文章回答关于"
+        "zh": "您好！我是{park}的招商问答助手，根据园区发布的文章回答关于"
         "政策、平台、园区布局、产业和项目的问题，并注明出处。您想了解什么？",
-        "en": "Hello! I answer investors' questions about the Chongqing University Town "
-        "Science and Technology Industrial Park from the park's published articles, with "
-        "their source: policies, platforms, layout, industries and projects. "
-        "What would you like to know?",
+        "en": "Hello! I'm the investment assistant of {park}. I answer investors' questions "
+        "from the park's published articles, with their source: policies, platforms, layout, "
+        "industries and projects. What would you like to know?",
     },
+    # The examples are topic-button questions, which the articles are tested to answer.
     "help": {
-        "zh": "您可以直接用中文或英文提问，例如“科创中心在哪里？”“园区有哪些配套政策？”。"
+        "zh": "您可以直接用中文或英文提问，例如“园区重点发展哪些产业？”“园区有哪些扶持企业的政策？”。"
         "我只根据园区发布的文章作答并注明出处；文章里没有的内容我会如实告诉您。"
         "也可以点下面的话题：",
-        "en": 'Ask in English or Chinese, for example "Where is the science and technology '
-        'innovation center?" or "What policies does the park offer?". I answer only from '
+        "en": 'Ask in English or Chinese, for example "Which industries does the park focus '
+        'on?" or "What policies support companies in the park?". I answer only from '
         "the park's published articles and cite them; if the articles don't say, I tell "
         "you so. Or pick a topic:",
     },
@@ -85,10 +90,15 @@ _TEXTS: dict[str, dict[str, str]] = {
         "something up. Try asking another way, or pick a topic:",
     },
     "out_of_scope": {
-        "zh": "抱歉，我只能根据园区发布的文章回答关于重庆大学城科技产业园的问题，"
+        "zh": "抱歉，我只能根据园区发布的文章回答关于{park}的问题，"
         "这个问题我帮不上忙。您可以问问这些：",
-        "en": "Sorry, I can only answer questions about the Chongqing University Town tech "
-        "park, from its published articles, so I can't help with that. You could ask about:",
+        "en": "Sorry, I can only answer questions about {park}, from its published articles, "
+        "so I can't help with that. You could ask about:",
+    },
+    "too_long": {
+        "zh": "抱歉，您的问题太长了（超过 {limit} 个字），请精简到 {limit} 个字以内再问。",
+        "en": "Sorry, your question is too long (over {limit} characters). Please shorten it "
+        "to {limit} characters or fewer and ask again.",
     },
     "unavailable": {
         "zh": "抱歉，知识库暂时无法使用，请稍后再试。",
@@ -102,9 +112,15 @@ _WITH_BUTTONS = frozenset({"greet", "help", "not_grounded", "out_of_scope"})
 KEYS = frozenset(_TEXTS)
 
 
-def reply(key: str, lang: str) -> Reply:
-    """The reply `key` in `lang` ("zh" or "en"; anything else falls back to Chinese)."""
+def reply(key: str, lang: str, park: str | None = None, **values: object) -> Reply:
+    """The reply `key` in `lang` ("zh" or "en"; anything else falls back to Chinese).
+
+    `park` names the park (default: a neutral "本园区" / "the park"); `values` fill the
+    other placeholders of a text (`limit` for "too_long").
+    """
     texts = _TEXTS[key]
     lang = lang if lang in texts else "zh"
     buttons = TOPIC_BUTTONS[lang] if key in _WITH_BUTTONS else ()
-    return Reply(texts[lang], buttons)
+    # Values are inserted, never parsed: braces in a configured name are harmless.
+    text = texts[lang].format(park=park or DEFAULT_PARK_NAMES[lang], **values)
+    return Reply(text, buttons)

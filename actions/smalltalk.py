@@ -11,12 +11,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.lang import detect_lang
 from actions.replies import reply
+from actions.settings import ActionSettings
 
 
 class SmalltalkAction(Action, ABC):
     """Sends `reply_key` from actions.replies and remembers the language in the `lang` slot."""
 
     reply_key: ClassVar[str]
+
+    def __init__(self, settings: ActionSettings | None = None) -> None:
+        # rasa-sdk builds each action once at start-up: the configuration is read then.
+        self._settings = settings or ActionSettings.from_env()
 
     @abstractmethod
     def name(self) -> str: ...
@@ -26,7 +31,8 @@ class SmalltalkAction(Action, ABC):
     ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text")
         lang = detect_lang(text, default=tracker.get_slot("lang"))
-        dispatcher.utter_message(**reply(self.reply_key, lang).message())
+        park = self._settings.park_name(lang)
+        dispatcher.utter_message(**reply(self.reply_key, lang, park).message())
         return [SlotSet("lang", lang)]
 
 

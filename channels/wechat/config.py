@@ -2,6 +2,10 @@
 
 `credentials.yml` may also give `token`, `appid`, `appsecret`, `aes_key`, `api_base`; a
 non-empty value there wins over the environment.
+
+The token signs every request from WeChat. Without one, the connector uses the public
+development token `dev-token`, which anyone can sign with: allowed (with a warning) for local
+development only. Once a real account is configured (WECHAT_APPID set) it refuses to start.
 """
 
 from __future__ import annotations
@@ -97,5 +101,17 @@ class WeChatSettings:
                 raise ValueError("WECHAT_AES_KEY is set but WECHAT_APPID is not (safe mode needs it)")
         if self.appsecret and not self.appid:
             raise ValueError("WECHAT_APPSECRET is set but WECHAT_APPID is not")
+        if not self.token.strip():
+            raise ValueError("WECHAT_TOKEN must not be empty")
         if self.token == DEV_TOKEN:
-            log.warning("WECHAT_TOKEN is not set: using the development token %r", DEV_TOKEN)
+            if self.appid:
+                raise ValueError(
+                    f"WECHAT_TOKEN is not set (or is the public development token {DEV_TOKEN!r}) "
+                    "but WECHAT_APPID is: set WECHAT_TOKEN to the Token of the "
+                    "official account's 服务器配置 (3-32 letters or digits)"
+                )
+            log.warning(
+                "WECHAT_TOKEN is not set: using the development token %r (local development "
+                "only; set WECHAT_TOKEN before connecting a real account)",
+                DEV_TOKEN,
+            )

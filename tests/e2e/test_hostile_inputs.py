@@ -55,6 +55,7 @@ REPLY_TIMEOUT = 60.0
 # Same defaults as test_wechat_e2e.py (whichever module is imported first sets them, before
 # the session's stack starts); the tests read the values back from the environment.
 if not os.environ.get("BOT_URL"):
+    os.environ.setdefault("WECHAT_TOKEN", "e2eTestToken")  # an AppID needs a token of its own
     os.environ.setdefault("WECHAT_APPID", "wx-e2e-test")
     os.environ.setdefault("WECHAT_AES_KEY", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR")
 

@@ -31,8 +31,10 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 E2E_APPID = "wx-e2e-test"
 E2E_AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"  # a test key, never a real account's
+E2E_TOKEN = "e2eTestToken"  # with an AppID set, the connector refuses the public dev token
 if not os.environ.get("BOT_URL"):
     # Only when this session starts the stack itself; an external bot keeps its own settings.
+    os.environ.setdefault("WECHAT_TOKEN", E2E_TOKEN)
     os.environ.setdefault("WECHAT_APPID", E2E_APPID)
     os.environ.setdefault("WECHAT_AES_KEY", E2E_AES_KEY)
 

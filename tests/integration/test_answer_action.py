@@ -26,6 +26,7 @@ from actions.answer import ActionAnswerQuestion
 from actions.knowledge_provider import KnowledgeProvider
 from actions.replies import TOPIC_BUTTONS, reply
 from actions.settings import ActionSettings
+from actions.unanswered import UnansweredLog
 from knowledge.index import build_index
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
@@ -218,7 +219,10 @@ def test_unanswerable_question_abstains_offers_topics_and_is_logged(
     assert_refusal(messages, "not_grounded", "zh")
     assert slots == {"lang": "zh", "last_question": None}  # the unanswered subject replaces WHERE
     [record] = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
-    assert record["question"] == question and record["sender"] == "user-1"
+    # The sender id is pseudonymised with the key kept next to the log.
+    assert record["question"] == question
+    assert record["sender_hash"] == UnansweredLog(log_path).pseudonym("user-1")
+    assert "user-1" not in log_path.read_text(encoding="utf-8")
     assert record["lang"] == "zh" and record["intent"] == "ask_park"
 
 
@@ -253,7 +257,9 @@ def test_question_over_the_length_limit_gets_a_polite_reply(
     question = WHERE * (real_settings.max_question_chars // len(WHERE) + 1)
     assert len(question) > real_settings.max_question_chars
     messages, slots = run(action, question)
-    assert_refusal(messages, "not_grounded", "zh")
+    limit = real_settings.max_question_chars
+    assert messages[0]["text"] == reply("too_long", "zh", limit=limit).text  # names the limit
+    assert payload(messages) == {"grounded": False, "sources": []}
     assert slots == {"lang": "zh"}
     assert not log_path.exists()
 

@@ -1,12 +1,18 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from actions.lang import detect_lang
 from actions.replies import KEYS, TOPIC_BUTTONS, reply
+from knowledge.ingest import read_articles
+
+VALUES = {"limit": 500}  # the placeholders some texts have besides the park's name
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
 def test_every_reply_exists_in_both_languages_and_speaks_them(key: str) -> None:
-    zh, en = reply(key, "zh"), reply(key, "en")
+    zh, en = reply(key, "zh", **VALUES), reply(key, "en", **VALUES)
     assert zh.text != en.text
     assert detect_lang(zh.text) == "zh"
     assert detect_lang(en.text) == "en"
@@ -42,3 +48,52 @@ def test_zh_topic_buttons_cover_policies_platforms_and_layout() -> None:
 
 def test_unsupported_language_falls_back_to_chinese() -> None:
     assert reply("greet", "fr") == reply("greet", "zh")
+
+
+@pytest.mark.parametrize("key", sorted(KEYS))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_park_is_named_only_by_configuration(key: str, lang: str) -> None:
+    # Whatever name is configured, the rest of the text is the same: nothing else names a park.
+    one = reply(key, lang, "甲园区 Alpha Park", **VALUES).text
+    other = reply(key, lang, "乙 Beta", **VALUES).text
+    assert one.replace("甲园区 Alpha Park", "") == other.replace("乙 Beta", "")
+
+
+def test_greeting_and_out_of_scope_name_the_configured_park() -> None:
+    for key in ("greet", "out_of_scope"):
+        assert "重庆大学城科技产业园" in reply(key, "zh", "重庆大学城科技产业园").text
+        assert "Chongqing Tech Park" in reply(key, "en", "Chongqing Tech Park").text
+        # Without a name, neutral wording that fits any park.
+        assert "本园区" in reply(key, "zh").text
+        assert "the park" in reply(key, "en").text
+
+
+def test_braces_in_a_park_name_are_text_not_placeholders() -> None:
+    assert "{limit} Park" in reply("greet", "en", "{limit} Park").text
+
+
+def test_replies_quote_no_article(articles_dir: Path) -> None:
+    """No reply repeats six characters in a row of an article (a name, a place, a project):
+    the texts must fit every park, not the article the bot happens to ship with."""
+    corpus = " ".join(article.clean.text for article in read_articles(articles_dir))
+    for key in KEYS:
+        for lang in ("zh", "en"):
+            text = reply(key, lang, **VALUES).text
+            shared = {text[i : i + 6] for i in range(len(text) - 5) if text[i : i + 6] in corpus}
+            assert not shared, (key, lang, shared)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_help_examples_are_topic_questions(lang: str) -> None:
+    # The topic questions are the ones checked against the real index
+    # (tests/integration/test_bot_knowledge.py), so the examples are answered too.
+    examples = re.findall(r"[“\"]([^”\"]+)[”\"]", reply("help", lang).text)
+    assert examples
+    assert set(examples) <= {b.payload for b in TOPIC_BUTTONS[lang]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_too_long_reply_gives_the_limit(lang: str) -> None:
+    text = reply("too_long", lang, limit=321).text
+    assert "321" in text and detect_lang(text) == lang
+    assert reply("too_long", lang, limit=321).buttons == ()

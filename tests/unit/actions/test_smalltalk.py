@@ -2,6 +2,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from trackers import make_tracker
 
+from actions.settings import ActionSettings
 from actions.smalltalk import (
     ActionBotChallenge,
     ActionGoodbye,
@@ -47,3 +48,22 @@ def test_help_in_english() -> None:
 def test_message_without_letters_keeps_the_conversation_language() -> None:
     messages, _ = run(ActionThanks(), "👍", lang_slot="en")
     assert messages[0]["text"].startswith("You're welcome")
+
+
+def test_greeting_names_the_configured_park_in_the_users_language() -> None:
+    settings = ActionSettings.from_env(
+        {"BOT_PARK_NAME_ZH": " 示例 科技园 ", "BOT_PARK_NAME_EN": "Example\nTech Park"}
+    )
+    assert (settings.park_name("zh"), settings.park_name("en")) == ("示例 科技园", "Example Tech Park")
+    zh, _ = run(ActionGreet(settings), "你好")
+    en, _ = run(ActionGreet(settings), "hello")
+    assert "示例 科技园" in zh[0]["text"] and "Example Tech Park" not in zh[0]["text"]
+    assert "Example Tech Park" in en[0]["text"]
+
+
+def test_without_configuration_the_greeting_is_neutral(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BOT_PARK_NAME_ZH", raising=False)
+    monkeypatch.delenv("BOT_PARK_NAME_EN", raising=False)
+    zh, _ = run(ActionGreet(), "你好")
+    en, _ = run(ActionGreet(), "hi there")
+    assert "本园区" in zh[0]["text"] and "the park" in en[0]["text"]
