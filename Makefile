@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_NO_INPUT := 1
 
-.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser clean
+.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,7 +28,8 @@ $(VENV)/.installed: pyproject.toml
 	@echo "==> creating $(VENV) (Python 3.11: knowledge library, action server, tests)"
 	@test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
 	@$(VENV)/bin/pip install $(PIP_QUIET) -U pip setuptools wheel
-	@# torch first, from the CPU wheel: otherwise sentence-transformers pulls a multi-GB CUDA build
+	@# torch first and pinned: these machines' pip finds the CPU build in local wheels; elsewhere
+	@# set PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu or PyPI's CUDA build comes
 	@$(VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0
 	@$(VENV)/bin/pip install $(PIP_QUIET) -e '.[knowledge,st,dev]'
 	@touch $@
@@ -58,7 +59,10 @@ shell: install ## chat with the bot in the terminal (rasa shell + action server)
 browser: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: install browser index ## install everything, then run all tests: unit, integration, end to end
+services: ## install PostgreSQL and Redis binaries for the scale-out tests (apt; skipped without root)
+	@scripts/install_test_services.sh
+
+test: install browser services index ## install everything, then run all tests: unit, integration, end to end
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/pytest -q tests/unit
 	@$(VENV)/bin/pytest -q -m "integration" tests/integration
@@ -67,7 +71,7 @@ test: install browser index ## install everything, then run all tests: unit, int
 test-unit: $(VENV)/.installed ## fast offline unit tests only (seconds)
 	@$(VENV)/bin/pytest -q tests/unit
 
-test-integration: install ## tests with the real model and real servers
+test-integration: install services ## tests with the real model and real servers
 	@$(VENV)/bin/pytest -q -m "integration" tests/integration
 
 test-e2e: install browser ## start the stack and drive it over REST, WeChat and a real browser
