@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.answer_types import enumerates, expected_types, type_hits
+from knowledge.answer_types import asked_noun, counts, echoes, enumerates, expected_types, type_hits
 from knowledge.index import KnowledgeIndex
 from knowledge.retrieve import Hit
 from knowledge.settings import Settings
@@ -28,7 +28,9 @@ from knowledge.types import Source
 PASSAGES_FOR_SENTENCES = 4  # sentences are picked from this many top passages
 COVERAGE_SENTENCE_WEIGHT = 0.25  # how much a sentence's own term coverage adds to its cosine
 ANSWER_TYPE_BONUS = 0.04  # per expected answer type the sentence holds (date, area, list, ...)
-ENUMERATION_BONUS = 0.10  # "哪些X" answered by "A、B等X"
+ENUMERATION_BONUS = 0.10  # "哪些X" answered by "A、B等X" (half for one example, "A等X")
+COUNT_BONUS = 0.10  # "多少X" answered by "X16所" / "16所X"
+ECHO_PENALTY = 0.08  # "哪些平台" answered by "搭建优秀的平台": the question restated, no items
 PHRASE_BONUS = 0.05  # two adjacent question words found together ("发展定位")
 PREVIOUS_SENTENCE_CREDIT = 0.5  # terms named only in the sentence before count half
 
@@ -41,8 +43,10 @@ class Candidate:
     dense: float
     coverage: float
     type_hits: int = 0
-    enumerates: bool = False
+    enumerates: int = 0  # items of the asked-about noun the sentence lists
     phrase: bool = False
+    counts: bool = False
+    echoes: bool = False
 
     @property
     def score(self) -> float:
@@ -50,7 +54,9 @@ class Candidate:
             self.dense
             + COVERAGE_SENTENCE_WEIGHT * self.coverage
             + ANSWER_TYPE_BONUS * min(self.type_hits, 2)
-            + ENUMERATION_BONUS * self.enumerates
+            + ENUMERATION_BONUS * min(self.enumerates, 2) / 2
+            + COUNT_BONUS * self.counts
+            - ECHO_PENALTY * self.echoes
             + PHRASE_BONUS * self.phrase
         )
 
@@ -70,14 +76,28 @@ def rank_sentences(
     question: str = "", list_noun: str = "", phrases: tuple[str, ...] = (),
 ) -> list[Candidate]:
     kinds = expected_types(question)
+    asked = asked_noun(question, terms, kinds)
+    head = asked.forms() if asked else (list_noun,) if list_noun else ()
+    words = [form for t in terms for form in t.forms()]
+    pool = sentence_pool(hits)
     out: list[Candidate] = []
     seen: set[str] = set()
-    for hit in sentence_pool(hits):
+    # The pool's passages first, then the rest of the retrieved ones: a sentence there
+    # is a candidate only when it has the asked-for shape (a list of the asked-about
+    # noun, a number of it), which the passage ranking alone does not see.
+    for hit in pool + [h for h in hits if h not in pool]:
+        deep = hit not in pool
+        if deep and not head:
+            break
         passage = index.passages[hit.index]
         first = int(index.sentence_offsets[hit.index])
         sentences = passage.sentence_texts()
         for j, sentence in enumerate(sentences):
             if sentence in seen:  # overlapping passages repeat sentences
+                continue
+            listed = enumerates(sentence, head) if "list" in kinds else 0
+            counted = "count" in kinds and counts(sentence, head)
+            if deep and not (listed or counted):
                 continue
             seen.add(sentence)
             dense = float(index.sentence_vectors[first + j] @ query_vector)
@@ -85,8 +105,9 @@ def rank_sentences(
             own = coverage(terms, f"{passage.section} {sentence}")
             with_previous = coverage(terms, f"{passage.section} {sentences[j - 1]} {sentence}") if j else own
             cov = own + PREVIOUS_SENTENCE_CREDIT * (with_previous - own)
-            out.append(Candidate(hit.index, j, sentence, dense, cov, type_hits(sentence, kinds),
-                                 enumerates(sentence, list_noun), any(p in sentence for p in phrases)))
+            echo = bool(head) and not (listed or counted) and echoes(sentence, head, words)
+            out.append(Candidate(hit.index, j, sentence, dense, cov, type_hits(sentence, kinds, head),
+                                 listed, any(p in sentence for p in phrases), counted, echo))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -121,10 +142,14 @@ def decide(
 ) -> Decision:
     if not hits or not candidates:
         return Decision(False, 0.0, 0.0, "nothing retrieved")
-    best_dense = max(c.dense for c in candidates)
+    pool = sentence_pool(hits)
+    # Grounding looks at the pool only: sentences drawn from deeper passages for their
+    # shape choose the answer's wording, not whether the articles answer at all.
+    in_pool = {h.index for h in pool}
+    best_dense = max((c.dense for c in candidates if c.passage in in_pool), default=0.0)
     context = " ".join(
         f"{index.passages[h.index].title} {index.passages[h.index].section} {index.passages[h.index].text}"
-        for h in sentence_pool(hits)
+        for h in pool
     )
     cov = coverage(terms, context)
     cross_lingual = (lang == "zh") != has_cjk(index.passages[hits[0].index].text)
