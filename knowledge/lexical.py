@@ -26,12 +26,14 @@ class Tokenizer:
 
     def __init__(self, cache_dir: Path | None = None) -> None:
         self._jieba = None
+        self._pos = None  # jieba.posseg over the same dictionary, made on first use
         self._lock = threading.Lock()
+        self._init_lock = threading.Lock()
         self._cache_dir = cache_dir
 
     def _get(self):
         if self._jieba is None:
-            with self._lock:
+            with self._init_lock:
                 if self._jieba is None:
                     import jieba
 
@@ -55,6 +57,20 @@ class Tokenizer:
                 if word not in EN_STOPWORDS:
                     out.append(word)
         return out
+
+    def verbs(self, text: str) -> set[str]:
+        """The Chinese words jieba's part-of-speech tagger reads as verbs (not verbal nouns such
+        as 投资): "建成以后用来做什么" names an action, not a subject of its own."""
+        if self._pos is None:
+            with self._lock:
+                if self._pos is None:
+                    import jieba.posseg
+
+                    self._pos = jieba.posseg.POSTokenizer(self._get())
+        return {
+            pair.word for piece in _TOKEN_RE.findall(text) if _CJK_RE.match(piece)
+            for pair in self._pos.lcut(piece) if pair.flag.startswith("v") and pair.flag != "vn"
+        }
 
     def segment(self, text: str) -> list[str]:
         """Whole words (jieba precise mode; lower-cased words outside Chinese), nothing dropped."""

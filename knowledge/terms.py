@@ -21,7 +21,11 @@ ATTRIBUTE_WEIGHT = 0.35  # an attribute word ("占地", "where") matters less th
 # Question morphemes jieba leaves glued to content words ("哪些项目", "哪三大", "建了").
 # "10,000" is one number, which the glossary can translate (万), not the words "10" and "000".
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_QUESTION_MORPHEME_RE = re.compile(r"哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁|[了过着个吗呢吧]")
+# Question forms inside a word; "多不多", "大不大" (A-not-A) ask "how many/how big".
+_QUESTION_MORPHEME_RE = re.compile(
+    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
+    r"|[了过着个吗呢吧]"
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,12 @@ def coverage(terms: Iterable[Term], text: str) -> float:
 
 
 def leans_on_previous(question: str, tokenizer: Tokenizer, terms: list[Term]) -> bool:
-    """A follow-up points back ("它", "it") or names no subject of its own ("占地多大？")."""
+    """A follow-up points back ("它", "it", "当时") or names no subject of its own: only
+    attribute words ("占地多大？") or actions ("建成以后主要用来做什么？")."""
     if set(tokenizer.segment(question)) & (ZH_ANAPHORA | EN_ANAPHORA):
         return True
-    return not any(t.subject for t in terms)
+    subjects = [t for t in terms if t.subject]
+    if not subjects:
+        return True
+    verbs = tokenizer.verbs(question)
+    return all(t.text in verbs for t in subjects)

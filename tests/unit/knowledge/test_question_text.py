@@ -53,6 +53,12 @@ def test_english_terms_carry_glossary_translations(tokenizer):
     assert coverage([terms["agreement"]], "与清华大学签订校地合作协议") == 1.0
 
 
+def test_a_not_a_questions_are_question_words_not_subjects(tokenizer):
+    # "多不多" asks "are there many": it must not count as a word the articles lack.
+    assert [t.text for t in key_terms("这边的院士多不多？", tokenizer, {}, 20)] == ["院士"]
+    assert [t.text for t in key_terms("园区大不大？", tokenizer, {}, 20)] == ["园区"]
+
+
 def test_coverage_is_weighted():
     terms = [Term("公寓", 3.0, True), Term("园区", 1.0, True)]
     assert coverage(terms, "园区介绍") == pytest.approx(0.25)
@@ -62,6 +68,8 @@ def test_coverage_is_weighted():
 @pytest.mark.parametrize(("question", "followup"), [
     ("它总投资多少？", True), ("占地多大？", True), ("How big is it?", True),
     ("沙磁英才计划是什么？", False), ("科创中心在哪里？", False), ("What are the key industries?", False),
+    # Time words and purpose words are no subject: these lean on the turn before.
+    ("当时签了多少金额？", True), ("建成以后主要用来做什么？", True), ("那时候有多少人？", True),
 ])
 def test_followup_detection(tokenizer, question, followup):
     terms = key_terms(question, tokenizer, {}, 20)
