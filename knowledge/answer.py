@@ -142,6 +142,9 @@ def decide(
 ) -> Decision:
     if not hits or not candidates:
         return Decision(False, 0.0, 0.0, "nothing retrieved")
+    missing = [t.text for t in terms if t.absent]
+    if missing:  # "What is the rent …?": no article writes about rent in any wording
+        return Decision(False, 0.0, 0.0, f"asks about {', '.join(missing)}: the articles never mention it")
     pool = sentence_pool(hits)
     # Grounding looks at the pool only: sentences drawn from deeper passages for their
     # shape choose the answer's wording, not whether the articles answer at all.

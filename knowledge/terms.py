@@ -21,6 +21,10 @@ ATTRIBUTE_WEIGHT = 0.35  # an attribute word ("占地", "where") matters less th
 # Question morphemes jieba leaves glued to content words ("哪些项目", "哪三大", "建了").
 # "10,000" is one number, which the glossary can translate (万), not the words "10" and "000".
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# Numbers, in digits or words: the vocabulary maps them for matching, not as subjects.
+_NUMBER_RE = re.compile(
+    r"^(\d[\d.]*|one|two|three|four|five|six|seven|eight|nine|ten|hundreds?|thousands?|millions?|billions?)$"
+)
 # Question forms inside a word; "多不多", "大不大" (A-not-A) ask "how many/how big".
 _QUESTION_MORPHEME_RE = re.compile(
     r"([\u4e00-\u9fff]{1,2})[不没]\1|哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
@@ -34,6 +38,9 @@ class Term:
     weight: float
     subject: bool  # False for words that ask for an attribute
     alternatives: tuple[str, ...] = ()  # corpus words that translate it (English terms)
+    # The vocabulary knows how this English word is written in Chinese ("rent" → 租金, 租赁, …)
+    # and the articles use none of those words: they cannot answer a question about it.
+    absent: bool = False
 
     def forms(self) -> tuple[str, ...]:
         return (self.text, *self.alternatives)
@@ -61,10 +68,13 @@ def key_terms(
         if not has_cjk(word) and (len(word) < 2 or word in EN_ANAPHORA):
             continue
         subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
-        alternatives = tuple(glossary.get(word if has_cjk(word) else stem(word), ()))
+        key = word if has_cjk(word) else stem(word)
+        alternatives = tuple(glossary.get(key, ()))
         seen = max((df.get(w, 0) for w in (word, *alternatives)), default=0)
         idf = math.log(1.0 + n_docs / (seen + 0.5))
-        terms[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), subject, alternatives)
+        absent = (not has_cjk(word) and key in glossary and not alternatives and not seen
+                  and not _NUMBER_RE.match(word))  # fmt: skip
+        terms[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), subject, alternatives, absent)
     return list(terms.values())
 
 

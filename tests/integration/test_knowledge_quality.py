@@ -49,6 +49,13 @@ def test_unanswerable_questions_invent_nothing(service, question):
     assert not answer.grounded and answer.answer == "" and answer.sources == []
 
 
+def test_a_question_about_something_no_article_mentions_is_declined_despite_its_subject(service):
+    # The innovation centre is in the articles; rent, in any of its Chinese wordings, is not.
+    answer, trace = service.explain("What is the monthly rent for office space in the innovation center?")
+    assert not answer.grounded and "rent" in trace.reason
+    assert service.ask("Where is the innovation center?").grounded
+
+
 @pytest.mark.parametrize(
     "question", ["🙂🙂🙂 科创中心在哪里？🙂", "科创中心 where is it located?", "科创中心\x07在哪里"]
 )

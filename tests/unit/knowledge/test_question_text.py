@@ -59,6 +59,16 @@ def test_a_not_a_questions_are_question_words_not_subjects(tokenizer):
     assert [t.text for t in key_terms("园区大不大？", tokenizer, {}, 20)] == ["园区"]
 
 
+def test_english_words_the_articles_never_write_are_marked_absent(tokenizer):
+    # The vocabulary knows rent (租金 …) and none of its wordings is in the corpus: absent.
+    glossary = {"rent": [], "park": ["园区"], "three": [], "10000": []}
+    terms = {t.text: t for t in key_terms("What is the rent in the park's three zones?", tokenizer,
+                                          {"园区": 5}, 20, glossary)}  # fmt: skip
+    assert terms["rent"].absent and not terms["park"].absent
+    assert not terms["three"].absent  # numbers are matched, never a subject of their own
+    assert not terms["zones"].absent  # a word the vocabulary does not know is merely unseen
+
+
 def test_coverage_is_weighted():
     terms = [Term("公寓", 3.0, True), Term("园区", 1.0, True)]
     assert coverage(terms, "园区介绍") == pytest.approx(0.25)
