@@ -30,12 +30,14 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from knowledge.embed import make_embedder
+    from knowledge.exported_models import export_onnx_model
     from knowledge.index import build_index
+    from knowledge.onnx_folder import has_model
 
     embedder = make_embedder(settings)
-    if _uses_missing_onnx_model(settings):
+    if settings.embed_backend.strip().lower() == "onnx" and not has_model(settings.onnx_model_dir):
         print(f"exporting the ONNX model once to {settings.onnx_model_dir}", file=sys.stderr)
-        _export_onnx(settings.onnx_model_dir, overwrite=False, quiet=args.quiet)
+        export_onnx_model(settings.onnx_model_dir, progress=_stderr_unless(args.quiet))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=_console(stderr=True), transient=True, disable=args.quiet,
@@ -58,20 +60,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _uses_missing_onnx_model(settings: Settings) -> bool:
-    from knowledge.onnx_folder import MODEL_FILE
-
-    backend = settings.embed_backend.strip().lower()
-    return backend == "onnx" and not (settings.onnx_model_dir / MODEL_FILE).is_file()
-
-
-def _export_onnx(out: Path, *, overwrite: bool, quiet: bool = False) -> Path:
-    try:
-        from knowledge.export_onnx import export_onnx
-    except ImportError as exc:
-        raise KnowledgeError(f"the ONNX export needs {exc.name}: run `make install`") from exc
-    say = (lambda _msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
-    return export_onnx(out, overwrite=overwrite, progress=say)
+def _stderr_unless(quiet: bool):
+    return (lambda _msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
 
 
 def _load_service(settings: Settings):
@@ -200,8 +190,10 @@ def cmd_export_st(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace, settings: Settings) -> int:
-    out = args.out or settings.onnx_model_dir
-    out = _export_onnx(out, overwrite=args.force)
+    from knowledge.exported_models import export_onnx_model
+
+    out = export_onnx_model(args.out or settings.onnx_model_dir, overwrite=args.force,
+                            progress=_stderr_unless(False))  # fmt: skip
     print(f"exported: {out}\nuse it with KB_EMBED_BACKEND=onnx KB_ONNX_MODEL_DIR={out}")
     return 0
 

