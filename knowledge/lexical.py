@@ -28,12 +28,11 @@ class Tokenizer:
         self._jieba = None
         self._pos = None  # jieba.posseg over the same dictionary, made on first use
         self._lock = threading.Lock()
-        self._init_lock = threading.Lock()
         self._cache_dir = cache_dir
 
     def _get(self):
         if self._jieba is None:
-            with self._init_lock:
+            with self._lock:
                 if self._jieba is None:
                     import jieba
 
@@ -62,11 +61,12 @@ class Tokenizer:
         """The Chinese words jieba's part-of-speech tagger reads as verbs (not verbal nouns such
         as 投资): "建成以后用来做什么" names an action, not a subject of its own."""
         if self._pos is None:
+            dictionary = self._get()  # before taking the lock, which loading takes too
             with self._lock:
                 if self._pos is None:
                     import jieba.posseg
 
-                    self._pos = jieba.posseg.POSTokenizer(self._get())
+                    self._pos = jieba.posseg.POSTokenizer(dictionary)
         return {
             pair.word for piece in _TOKEN_RE.findall(text) if _CJK_RE.match(piece)
             for pair in self._pos.lcut(piece) if pair.flag.startswith("v") and pair.flag != "vn"
