@@ -57,9 +57,8 @@ class Tokenizer:
                     out.append(word)
         return out
 
-    def verbs(self, text: str) -> set[str]:
-        """The Chinese words jieba's part-of-speech tagger reads as verbs (not verbal nouns such
-        as 投资): "建成以后用来做什么" names an action, not a subject of its own."""
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part-of-speech flag) pairs from jieba's tagger; English words are tagged "eng"."""
         if self._pos is None:
             dictionary = self._get()  # before taking the lock, which loading takes too
             with self._lock:
@@ -67,9 +66,14 @@ class Tokenizer:
                     import jieba.posseg
 
                     self._pos = jieba.posseg.POSTokenizer(dictionary)
+        return [(pair.word, pair.flag) for pair in self._pos.lcut(text)]
+
+    def verbs(self, text: str) -> set[str]:
+        """The Chinese words jieba's tagger reads as verbs (not verbal nouns such as 投资):
+        "建成以后用来做什么" names an action, not a subject of its own."""
         return {
-            pair.word for piece in _TOKEN_RE.findall(text) if _CJK_RE.match(piece)
-            for pair in self._pos.lcut(piece) if pair.flag.startswith("v") and pair.flag != "vn"
+            word for piece in _TOKEN_RE.findall(text) if _CJK_RE.match(piece)
+            for word, flag in self.tagged(piece) if flag.startswith("v") and flag != "vn"
         }
 
     def segment(self, text: str) -> list[str]:

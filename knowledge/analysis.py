@@ -1,0 +1,178 @@
+"""Question analysis, the first stage: what is asked, about what, in which language.
+
+One pass over the user's text gives a typed `QuestionAnalysis`: the asking part apart from
+courtesies and the user's own self-description ("我们是做储能设备的，…" names an industry to
+match, not words an answer must contain), the answer type the question asks for (a small
+classifier fitted on questions generated from the articles), the key terms weighted by
+rarity in the corpus (a word the corpus never uses is marked unknown: it is judged by the
+dense side, it does not veto), years and numbers, and whether it leans on the previous turn.
+Later stages read this result; none of them analyses the question again.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from knowledge.facts import numbers, years
+from knowledge.glossary import stem
+from knowledge.lexical import Tokenizer
+from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
+from knowledge.models import TextClassifier
+from knowledge.text import detect_lang, has_cjk
+
+# Courtesies carry no question: greetings, thanks, praise and emoji around the asking part.
+_COURTESY_RE = re.compile(
+    r"^(?:(?:你好|您好|哈喽|嗨|hi|hello|hey|dear|老师|客服|小助手|请问一下|请问|麻烦问一下|麻烦问下|麻烦|打扰了|打扰一下|想问一下|想问下|问一下|问下|咨询一下|我想咨询一下|我想了解一下|想了解一下)[\s,，!！~～。.、:：]*)+"
+    r"|(?:[\s,，!！~～。.]*(?:谢谢|多谢|感谢|谢啦|thanks|thank you|thx|太好了|好的|好滴|辛苦了|please)[\s,，!！~～。.]*)+$",
+    re.I,
+)
+_EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+")
+# "我们是做储能设备的，" / "我司主要从事…" / "We are a battery maker,": who is asking, not what.
+_SELF_RE = re.compile(
+    r"(?:我们|我司|本公司|我公司|我们公司|我们企业|我们团队|我家|我)(?:是|主要|目前|现在|这边)*"
+    r"(?:做|从事|生产|经营|搞|研发|一家|家)[^，,。.!！？?]{1,30}?(?:的|企业|公司)?[，,。.!！]\s*"
+    r"|\b(?:we|i)(?:'re| are| am|'m)?\s+(?:a|an)?\s*(?:\w+\s+){0,5}?(?:company|maker|manufacturer|startup|firm|business|supplier)\b[^,.;?]*[,.;]\s*"
+    r"|\bour (?:company|firm|startup|business)\s+(?:makes|does|builds|produces)\s+[^,.;?]*[,.;]\s*",
+    re.I,
+)
+_SPLIT_RE = re.compile(r"(?<=[？?])\s*|[；;]\s*(?=\S)|[，,]\s*(?:另外|还有|以及|顺便问一下|顺便问下|另外问一下|also|and also)[，,]?\s*", re.I)
+_QUESTION_MORPHEME_RE = re.compile(
+    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
+    r"|[了过着个吗呢吧啊呀嘛]"
+)
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_NAME_FLAGS = ("nr", "ns", "nt", "nz")
+ATTRIBUTE_WEIGHT = 0.35  # a word that asks for an attribute ("占地", "where") matters less than a subject
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float  # rarity in the corpus (idf)
+    known: bool  # the corpus uses the word, or a glossary form of it
+    subject: bool  # False for words that ask for an attribute
+    name: bool  # a proper name (jieba's person, place, organisation and other name tags)
+    forms: tuple[str, ...] = ()  # the word and the corpus words that say the same
+
+    def found_in(self, lowered: str) -> bool:
+        return any(form in lowered for form in self.forms)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    text: str  # as asked, sanitised
+    asked: str  # the asking part: courtesies and the user's self-description removed
+    context: str  # the user's self-description, if any
+    lang: str
+    answer_type: str
+    type_scores: Mapping[str, float]
+    terms: tuple[Term, ...]
+    years: frozenset[str]
+    numbers: frozenset[str]
+    followup: bool = False
+    query: str = ""  # what retrieval searches: the asked part, after the previous subject for a follow-up
+    context_terms: tuple[Term, ...] = field(default=())
+
+    @property
+    def known_terms(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if t.known)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "asked": self.asked, "context": self.context, "lang": self.lang, "answer_type": self.answer_type,
+            "type_scores": {k: round(v, 3) for k, v in sorted(self.type_scores.items(), key=lambda kv: -kv[1])[:3]},
+            "terms": [{"text": t.text, "weight": round(t.weight, 2), "known": t.known, "subject": t.subject,
+                       "name": t.name} for t in self.terms],
+            "years": sorted(self.years), "numbers": sorted(self.numbers), "followup": self.followup,
+            "query": self.query,
+        }
+
+
+def split_questions(text: str) -> list[str]:
+    """The separate questions of one message ("A？B？", "A，另外B"), each with enough words."""
+    parts = [p.strip(" ，,。") for p in _SPLIT_RE.split(text) if p and p.strip(" ，,。")]
+    parts = [p for p in parts if len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+", p)) >= 3]
+    return parts if len(parts) > 1 else [text]
+
+
+def strip_courtesy(text: str) -> str:
+    text = _EMOJI_RE.sub("", text).strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _COURTESY_RE.sub("", text).strip()
+    return text
+
+
+def split_self_description(text: str) -> tuple[str, str]:
+    """(asked part, self-description)."""
+    match = _SELF_RE.search(text)
+    if not match:
+        return text, ""
+    asked = (text[: match.start()] + text[match.end():]).strip()
+    return (asked or text), match.group(0).strip(" ，,。.")
+
+
+class Analyzer:
+    """Analyses questions against one built index (its word statistics and glossary)."""
+
+    def __init__(
+        self, tokenizer: Tokenizer, df: Mapping[str, int], n_docs: int,
+        glossary: Mapping[str, list[str]], classifier: TextClassifier | None = None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.df = df
+        self.n_docs = max(n_docs, 1)
+        self.glossary = glossary
+        self.classifier = classifier
+
+    def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
+        cleaned = strip_courtesy(text) or text
+        asked, context = split_self_description(cleaned)
+        lang = detect_lang(asked)
+        terms = self.terms(asked)
+        scores = self.classifier.scores(asked) if self.classifier else {"definition": 1.0}
+        answer_type = max(scores, key=scores.__getitem__)
+        followup = previous is not None and self.leans_on_previous(asked, terms)
+        query = asked
+        if followup and previous is not None:
+            query = f"{previous.query} {asked}"
+            own = {t.text for t in terms}
+            # The previous question supplies the subject; this one the attribute asked for.
+            terms = terms + tuple(t for t in previous.terms if t.subject and t.text not in own)
+        return QuestionAnalysis(
+            text=text, asked=asked, context=context, lang=lang, answer_type=answer_type, type_scores=scores,
+            terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
+            followup=followup, query=query, context_terms=self.terms(context) if context else (),
+        )
+
+    def terms(self, text: str) -> tuple[Term, ...]:
+        """Content words weighted by rarity in the corpus; glossary forms let English words match."""
+        names = {w for w, flag in self.tokenizer.tagged(text) if flag.startswith(_NAME_FLAGS)}
+        out: dict[str, Term] = {}
+        for raw in self.tokenizer.words(_THOUSANDS_RE.sub("", text)):
+            word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
+            if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA):
+                continue  # single characters match everywhere and mean little alone
+            key = word if has_cjk(word) else stem(word)
+            forms = (word, *self.glossary.get(key, ()))
+            seen = max(self.df.get(w, 0) for w in forms)
+            subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
+            idf = math.log(1.0 + self.n_docs / (seen + 0.5))
+            is_name = raw in names  # Chinese names only: an English capital also starts sentences and titles
+            out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
+                             tuple(f.lower() for f in forms))
+        return tuple(out.values())
+
+    def leans_on_previous(self, asked: str, terms: tuple[Term, ...]) -> bool:
+        """A follow-up points back ("它", "it", "当时") or names no subject the corpus knows."""
+        if set(self.tokenizer.segment(asked)) & (ZH_ANAPHORA | EN_ANAPHORA):
+            return True
+        subjects = [t for t in terms if t.subject and t.known]
+        if not subjects:
+            return True
+        verbs = self.tokenizer.verbs(asked)
+        return all(t.text in verbs for t in subjects)

@@ -1,0 +1,145 @@
+"""Typed facts in text: the dates, amounts, areas, counts, places, organisations and lists a
+sentence states, with their positions.
+
+Question generation turns each fact into a question; the ranker checks that a sentence holds
+a fact of the asked type; the reply leads with it. The patterns describe how Chinese and
+English write quantities and names in general (units, measure words, name suffixes), never
+any particular article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ANSWER_TYPES = (
+    "date", "amount", "area", "count", "percent", "place", "organisation", "list", "yesno", "definition",
+)
+FACT_TYPES = ("date", "amount", "area", "count", "percent", "place", "organisation", "list")
+
+_NUM = r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]{1,5})"
+_MAGNITUDE = r"(?:余|多)?(?:万|千|百|亿)?(?:余|多)?"
+_CLASSIFIER = r"[个家所人名位项件座条种类处栋套间辆台期批]"
+_CLAUSE_RE = re.compile(r"[^，。,；;！？!?：:\n]+")
+_EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "date": re.compile(
+        r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:[上下]半年|底|初|年底)?"
+        r"|\d{1,2}\s*月\s*\d{1,2}\s*日"
+        rf"|\b{_EN_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}\b|\b(?:in|since|by|from)\s+(?:19|20)\d{{2}}\b",
+        re.I,
+    ),
+    "amount": re.compile(
+        rf"{_NUM}\s*(?:余|多)?(?:万|千|百)?(?:亿)?\s*(?:元|美元|人民币)"
+        r"|(?:RMB|USD|US\$|\$|¥|CNY)\s*\d[\d.,]*\s*(?:million|billion|thousand|[mbk]n?)?"
+        r"|\d[\d.,]*\s*(?:million|billion|thousand)?\s*(?:yuan|dollars|RMB|USD)\b",
+        re.I,
+    ),
+    "area": re.compile(
+        rf"{_NUM}\s*{_MAGNITUDE}\s*(?:亩|平方公里|平方千米|平方米|公顷|平米)"
+        r"|\d[\d.,]*\s*(?:square\s+(?:kilomet(?:re|er)s?|met(?:re|er)s?)|km2|km²|m2|m²|hectares?|acres?|mu)\b",
+        re.I,
+    ),
+    "percent": re.compile(r"\d+(?:\.\d+)?\s*%|百分之[一二三四五六七八九十百\d.]+|\d+(?:\.\d+)?\s*percent", re.I),
+    "count": re.compile(
+        rf"{_NUM}\s*{_MAGNITUDE}\s*{_CLASSIFIER}(?!\s*(?:元|亩|平方))"
+        r"|\b\d[\d,]*\s+(?!yuan|dollars|square|percent|hectares?|acres?|million|billion)[a-z]{3,}s\b",
+        re.I,
+    ),
+    "place": re.compile(
+        r"(?:位于|坐落于|坐落在|地处|地址[：:为是]?)\s*[^，。,；;]{2,30}"
+        r"|\b(?:located|situated)\s+(?:in|at|on|near)\s+[^,.;]{3,60}",
+        re.I,
+    ),
+    "road": re.compile(r"[\u4e00-\u9fff]{2,6}(?:路|街|大道)(?:\d+号)?"),
+    "organisation": re.compile(
+        r"\b(?:[A-Z][A-Za-z&.-]+\s+){1,4}(?:Co\.|Ltd\.?|Group|University|Institute|Inc\.?|Corporation|Bank|Fund|Center|Centre|Park)\b",
+    ),
+    # Items joined by 、 or commas ("A、B、C", "A, B and C").
+    "list": re.compile(r"[^，。,；;：:、]{1,24}(?:、[^，。,；;：:、]{1,24}){2,}|(?:[^,.;:]{2,40},\s*){2,}(?:and|or)\s[^,.;:]{2,40}"),
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    type: str
+    text: str
+    start: int
+    end: int
+    clause: tuple[int, int]  # the clause that holds it (between commas or stops)
+
+    def clause_text(self, sentence: str) -> str:
+        return sentence[self.clause[0]:self.clause[1]]
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _CLAUSE_RE.finditer(text)]
+
+
+# A Chinese name is a run of nouns that ends in what the thing is: 公司, 集团, 大学, 研究院, …
+ORG_SUFFIXES = (
+    "公司", "集团", "大学", "学院", "研究院", "研究所", "实验室", "中心", "联盟", "协会", "商会", "银行", "基金",
+    "医院", "委员会", "管委会", "政府", "基地", "产业园", "科技园", "园区", "工场", "平台", "孵化器", "加速器",
+)
+_NOMINAL_FLAGS = ("n", "nr", "ns", "nt", "nz", "j", "b", "eng")  # not verbal nouns: 合作建设 ends a name
+
+
+def organisations(tagged: list[tuple[str, str]]) -> list[str]:
+    """Names in jieba-tagged words: a run of nominal words ending in a name suffix, or an `nt` word."""
+    names: list[str] = []
+    run: list[str] = []
+    for word, flag in [*tagged, ("。", "x")]:
+        if flag.startswith(_NOMINAL_FLAGS) or word == "·":
+            run.append(word)
+            if flag == "nt" or word.endswith(ORG_SUFFIXES):
+                name = "".join(run).strip("·")
+                if len(name) >= 3:
+                    names.append(name)
+            continue
+        run = []
+    # Keep the longest of nested names ("重庆科技学院", not also "科技学院").
+    return [n for n in names if not any(n != m and n in m for m in names)]
+
+
+def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[Fact]:
+    """Every typed fact in `text`, in order of position (an area is not also a count).
+
+    `tagged` (jieba words with part-of-speech flags) adds Chinese organisation names."""
+    spans = clauses(text) or [(0, len(text))]
+    found: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+    # Specific shapes first: a span claimed by "area" or "amount" is not also a "count".
+    for pattern in ("date", "amount", "area", "percent", "count", "place", "road", "organisation", "list"):
+        kind = "place" if pattern == "road" else pattern
+        for m in _PATTERNS[pattern].finditer(text):
+            a, b = m.span()
+            if kind != "list" and any(a < y and x < b for x, y in taken):
+                continue
+            clause = next(((x, y) for x, y in spans if x <= a < y), (0, len(text)))
+            found.append(Fact(kind, m.group(0).strip(), a, b, clause))
+            if kind != "list":
+                taken.append((a, b))
+    for name in organisations(tagged or []):
+        a = text.find(name)
+        if a >= 0 and not any(a < y and x < a + len(name) for x, y in taken):
+            clause = next(((x, y) for x, y in spans if x <= a < y), (0, len(text)))
+            found.append(Fact("organisation", name, a, a + len(name), clause))
+    return sorted(found, key=lambda f: (f.start, f.type))
+
+
+def fact_types(text: str) -> set[str]:
+    return {f.type for f in find_facts(text)}
+
+
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+
+
+def years(text: str) -> set[str]:
+    return set(_YEAR_RE.findall(text))
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers other than years, as written ("78", "3.08")."""
+    return {n for n in _NUMBER_RE.findall(text.replace(",", "")) if not _YEAR_RE.fullmatch(n)}

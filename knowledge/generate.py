@@ -1,0 +1,349 @@
+"""Training questions generated from the articles themselves, never from a question set.
+
+Each sentence's typed facts (knowledge.facts) become questions by replacing the fact with
+the matching question word, in Chinese and, through the glossary, in English; realistic
+noise is added (courtesies, the asker's own business, fillers, homophone typos, synonyms,
+dropped particles). Negatives come from perturbation: an attribute no sentence gives for
+the subject, a year the passage does not mention, a subject no article names, a thing the
+corpus never mentions. A fixed seed makes the set reproducible.
+
+The word lists below describe how investors ask in general (question words per answer
+type, courtesies, industries, common asks); none is taken from a question set.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from knowledge.facts import ORG_SUFFIXES, Fact, find_facts
+from knowledge.lexical import Tokenizer
+from knowledge.text import has_cjk
+
+ZH_ASK: dict[str, tuple[str, ...]] = {
+    "date": ("什么时候", "哪一年", "哪年", "啥时候", "何时", "什么时间", "几月几号"),
+    "amount": ("多少钱", "多少", "多少亿", "投了多少钱", "是多少"),
+    "area": ("多大", "多少亩", "面积多大", "有多大", "多少平方米", "多大面积"),
+    "count": ("多少个", "几个", "多少", "多少家", "有多少", "几家"),
+    "percent": ("占比多少", "百分之多少", "比例是多少", "占多少比例"),
+    "place": ("在哪里", "在哪", "位置在哪", "在什么地方", "地址在哪", "具体在哪儿"),
+    "organisation": ("哪家单位", "哪个机构", "谁", "哪家公司", "哪所学校", "哪个单位"),
+    "list": ("有哪些", "包括哪些", "都有啥", "有什么", "哪几个", "都有哪些", "是哪几大", "指哪些", "包含什么"),
+    "yesno": ("有没有", "是否有", "有无"),
+    "definition": ("是什么", "是啥", "是干什么的", "什么意思"),
+}
+ZH_ABOUT = ("介绍一下{s}", "{s}是什么", "{s}是做什么的", "说说{s}", "{s}怎么样", "{s}的情况")
+EN_ASK: dict[str, tuple[str, ...]] = {
+    "date": ("When was {k}?", "What year was {k}?", "when did {k} start"),
+    "amount": ("How much is the {k}?", "How much money {k}?", "what is the investment in {k}"),
+    "area": ("How big is {k}?", "What is the area of {k}?", "how large is {k}"),
+    "count": ("How many {k}?", "how many {k} are there", "What is the number of {k}?"),
+    "percent": ("What percentage {k}?", "what share of {k}"),
+    "place": ("Where is {k}?", "where is {k} located", "What is the location of {k}?"),
+    "organisation": ("Which organisation {k}?", "Who {k}?", "which company {k}"),
+    "list": ("What {k} are there?", "Which {k}?", "list the {k}"),
+    "yesno": ("Is there {k}?", "Does the park have {k}?"),
+    "definition": ("What is {k}?", "Tell me about {k}", "what does {k} do"),
+}
+# The attribute asked for when a subject lacks it (negatives): how investors word such asks.
+ZH_MISSING: dict[str, tuple[str, ...]] = {
+    "date": ("{s}是什么时候建成的", "{s}哪一年成立的", "{s}什么时候投入使用", "{s}哪年开工的"),
+    "amount": ("{s}总投资多少", "{s}花了多少钱", "{s}的投资额是多少"),
+    "area": ("{s}占地多大", "{s}面积有多少平方米"),
+    "organisation": ("{s}是哪家公司建的", "{s}由谁运营", "{s}的承建单位是哪家"),
+    "place": ("{s}在哪里", "{s}的地址是什么"),
+}
+EN_MISSING: dict[str, tuple[str, ...]] = {
+    "date": ("When will {s} be completed?", "what year was {s} founded"),
+    "amount": ("How much was invested in {s}?",),
+    "area": ("How big is {s}?",),
+    "organisation": ("Which company built {s}?",),
+    "place": ("Where is {s}?",),
+}
+# Things investors ask about that a knowledge base may or may not mention (general asks).
+COMMON_ASKS = (
+    "员工", "停车位", "租金", "电价", "水价", "税率", "食堂", "宿舍", "人才公寓", "地铁站", "注册资本", "营业收入",
+    "产值", "利润", "房价", "工资", "社保", "贷款", "厂房", "写字楼", "物业费", "网站", "电话", "学校", "医院",
+    "酒店", "机场", "高铁站", "外资企业", "上市公司", "博士后工作站", "孵化面积", "补贴标准", "办理流程",
+)
+INDUSTRIES = (
+    "储能设备", "锂电池", "芯片封装", "医疗器械", "工业软件", "跨境电商", "新材料", "汽车零部件", "食品加工",
+    "物流", "机器人", "光伏组件", "生物制药", "无人机", "检测服务", "人工智能", "精密模具", "环保设备",
+)
+ZH_PREFIXES = ("", "", "", "", "你好，", "请问", "您好，请问", "麻烦问一下，", "想了解一下，", "我们是做{i}的，",
+               "我司主要做{i}，想问下", "老师好，", "咨询一下，", "我们公司做{i}，")
+ZH_SUFFIXES = ("？", "？", "?", "", "呢？", "啊？", "？谢谢", "，谢谢！", "呀", "？😊")
+EN_PREFIXES = ("", "", "", "Hi, ", "Hello, ", "Quick question: ", "We are a {i} company, ", "Could you tell me: ")
+EN_INDUSTRIES = ("battery", "chip packaging", "medical device", "software", "robotics", "logistics", "new materials")
+_FILLERS = ("大概", "目前", "一般", "现在", "大约")
+_EDGE_WORDS_RE = re.compile(r"^(?:约|达|为|预计|规划|已经|已|有|共|其中|目前|还|都|并|同时|此外|另外|而且)+|(?:约|达|为|等|的)+$")
+_FAKE_NAME_CHARS = "青岚星河云锦天麓龙泉金凤翠湖银杉华阳沧澜紫荆蓝湾松岭鹤鸣"
+
+
+@dataclass(frozen=True)
+class SentenceRef:
+    row: int  # the sentence's row in the index (sentence_vectors)
+    passage: int
+    text: str
+    section: str
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class GeneratedQuestion:
+    text: str
+    lang: str
+    answer_type: str
+    row: int  # the sentence it was generated from
+    answerable: bool
+    kind: str  # which template or perturbation made it, for reports
+    answer: str = ""  # the fact that answers it ("" for negatives and descriptions)
+
+
+class QuestionGenerator:
+    def __init__(
+        self, tokenizer: Tokenizer, glossary: Mapping[str, list[str]], corpus_text: str, seed: int = 13,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.rng = random.Random(seed)
+        self.corpus_text = corpus_text
+        self.english = _reverse_glossary(glossary)
+        self.synonyms = {k: v for k, v in glossary.items() if has_cjk(k) and v}
+        self._homophones = _homophone_table(corpus_text)
+
+    def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 18) -> list[GeneratedQuestion]:
+        prepared = []
+        for ref in sentences:
+            if not has_cjk(ref.text) and len(ref.text) < 20:
+                continue
+            tagged = self.tokenizer.tagged(ref.text) if has_cjk(ref.text) else []
+            facts = find_facts(ref.text, tagged)
+            prepared.append((ref, facts, self._subject(ref, facts, tagged)))
+        by_subject: dict[str, set[str]] = defaultdict(set)  # subject -> fact types any sentence naming it states
+        for subject in {s for _, _, s in prepared if s}:
+            for ref, facts, _ in prepared:
+                if subject in ref.text or subject in ref.section:
+                    by_subject[subject].update(f.type for f in facts)
+        out: list[GeneratedQuestion] = []
+        for ref, facts, subject in prepared:
+            made = self._positives(ref, facts, subject) + self._negatives(ref, facts, subject, by_subject)
+            self.rng.shuffle(made)
+            positives = [q for q in made if q.answerable][: max(2, per_sentence * 2 // 3)]
+            negatives = [q for q in made if not q.answerable][: max(1, per_sentence // 3)]
+            out.extend(positives + negatives)
+        return out
+
+    # --- positives
+
+    def _positives(self, ref: SentenceRef, facts: list[Fact], subject: str) -> list[GeneratedQuestion]:
+        out: list[GeneratedQuestion] = []
+        zh = has_cjk(ref.text)
+        for fact in facts:
+            if fact.type == "organisation" and (fact.text in subject or subject in fact.text):
+                continue  # the subject itself is no answer to a question about it
+            clause = fact.clause_text(ref.text)
+            rest = _EDGE_WORDS_RE.sub("", (clause[: fact.start - fact.clause[0]] + clause[fact.end - fact.clause[0]:]).strip())
+            if zh:
+                stem = rest if subject and subject in rest else f"{subject}{rest}" if subject else rest
+                if len(stem) < 2:
+                    continue
+                for _ in range(3):
+                    ask = self.rng.choice(ZH_ASK[fact.type])
+                    text = self._zh_question(stem, ask, subject)
+                    out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
+            words = self._english_words(f"{subject} {rest}" if zh else rest)
+            for _ in range(2 if words else 0):
+                text = self.rng.choice(EN_ASK[fact.type]).format(k=" ".join(words))
+                out.append(GeneratedQuestion(self._noisy_en(text), "en", fact.type, ref.row, True, "fact-en", fact.text))
+        if subject and zh:
+            text = self.rng.choice(ZH_ABOUT).format(s=subject)
+            out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "definition", ref.row, True, "about"))
+            english = self._english_words(subject)
+            if english:
+                text = self.rng.choice(EN_ASK["definition"]).format(k=" ".join(english))
+                out.append(GeneratedQuestion(self._noisy_en(text), "en", "definition", ref.row, True, "about-en"))
+            word = self._present_word(ref.text, subject)
+            if word:
+                text = f"{subject}{self.rng.choice(ZH_ASK['yesno'])}{word}"
+                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "yesno", ref.row, True, "yesno"))
+        return out
+
+    def _zh_question(self, stem: str, ask: str, subject: str) -> str:
+        if ask in ZH_ASK["date"] and subject and stem.startswith(subject) and len(stem) > len(subject) + 1:
+            return f"{subject}{ask}{stem[len(subject):]}的"  # "园区什么时候成立的"
+        if self.rng.random() < 0.35:
+            keywords = [w for w in self.tokenizer.words(stem) if len(w) >= 2][:3]
+            if keywords:
+                stem = "".join(keywords)
+        return f"{stem}{ask}"
+
+    # --- negatives
+
+    def _negatives(
+        self, ref: SentenceRef, facts: list[Fact], subject: str, by_subject: Mapping[str, set[str]],
+    ) -> list[GeneratedQuestion]:
+        out: list[GeneratedQuestion] = []
+        if not has_cjk(ref.text):
+            return out
+        if subject:
+            stated = by_subject.get(subject, set())
+            for kind in [k for k in ZH_MISSING if k not in stated]:
+                text = self.rng.choice(ZH_MISSING[kind]).format(s=subject)
+                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", kind, ref.row, False, "missing-attribute"))
+                english = self._english_words(subject)
+                if english and self.rng.random() < 0.8:
+                    text = self.rng.choice(EN_MISSING[kind]).format(s=" ".join(english))
+                    out.append(GeneratedQuestion(self._noisy_en(text), "en", kind, ref.row, False, "missing-attribute-en"))
+            ask = next((a for a in self.rng.sample(COMMON_ASKS, len(COMMON_ASKS)) if a not in self.corpus_text), "")
+            if ask:
+                text = self.rng.choice(("{s}有多少{a}", "{s}有没有{a}", "{s}的{a}是多少", "{s}{a}怎么样")).format(s=subject, a=ask)
+                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "count", ref.row, False, "absent-thing"))
+            fake = self._fake_name(subject)
+            positives = self._positives(ref, facts, subject)
+            if positives and fake:
+                q = self.rng.choice([p for p in positives if p.lang == "zh"] or positives)
+                if subject in q.text:
+                    out.append(GeneratedQuestion(q.text.replace(subject, fake), q.lang, q.answer_type, ref.row, False,
+                                                 "unknown-subject"))
+        counted = [f for f in facts if f.type in ("count", "amount", "area")]
+        if counted:
+            fact = self.rng.choice(counted)
+            year = self._absent_year(ref.text)
+            base = _EDGE_WORDS_RE.sub("", fact.clause_text(ref.text).replace(fact.text, "")) or subject
+            if year and base:
+                text = f"{subject if subject not in base else ''}{year}年{base}{self.rng.choice(ZH_ASK[fact.type])}"
+                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, False, "other-year"))
+        return out
+
+    def _absent_year(self, text: str) -> str:
+        stated = set(re.findall(r"(?:19|20)\d{2}", self.corpus_text if len(self.corpus_text) < 200_000 else text))
+        options = [str(y) for y in range(2005, 2026) if str(y) not in stated]
+        return self.rng.choice(options) if options else ""
+
+    def _fake_name(self, subject: str) -> str:
+        suffix = next((s for s in ORG_SUFFIXES if subject.endswith(s)), "科技园")
+        for _ in range(5):
+            name = "".join(self.rng.sample(_FAKE_NAME_CHARS, 2)) + suffix
+            if name not in self.corpus_text:
+                return name
+        return ""
+
+    # --- wording
+
+    def _subject(self, ref: SentenceRef, facts: list[Fact], tagged: list[tuple[str, str]]) -> str:
+        """What the sentence is about: its first name, else its section heading's, else its first noun."""
+        names = [f.text for f in facts if f.type == "organisation" and len(f.text) <= 16]
+        if names:
+            return names[0]
+        for word, flag in tagged:
+            if flag in ("ns", "nt", "nz") and len(word) >= 2:
+                return word
+        nouns = [w for w, flag in tagged if flag == "n" and len(w) >= 2]
+        return nouns[0] if nouns else ""
+
+    def _present_word(self, sentence: str, subject: str) -> str:
+        words = [w for w, flag in self.tokenizer.tagged(sentence)
+                 if flag in ("n", "nz", "vn") and len(w) >= 2 and w not in subject]
+        return self.rng.choice(words) if words else ""
+
+    def _english_words(self, text: str) -> list[str]:
+        if not has_cjk(text):
+            return [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", text)][:6]
+        out: list[str] = []
+        for word in self.tokenizer.words(text):
+            english = self.english.get(word)
+            if english and english not in out:
+                out.append(english)
+        return out[:5]
+
+    def _noisy_zh(self, text: str) -> str:
+        r = self.rng
+        if r.random() < 0.3:
+            text = text.replace("的", "", 1) if r.random() < 0.5 else text.replace("了", "", 1)
+        if r.random() < 0.25:
+            text = self._synonym(text)
+        if r.random() < 0.15:
+            at = r.randrange(len(text)) if text else 0
+            text = text[:at] + r.choice(_FILLERS) + text[at:]
+        if r.random() < 0.15:
+            text = self._typo_zh(text)
+        prefix = r.choice(ZH_PREFIXES).format(i=r.choice(INDUSTRIES))
+        return f"{prefix}{text}{r.choice(ZH_SUFFIXES)}"
+
+    def _noisy_en(self, text: str) -> str:
+        r = self.rng
+        if r.random() < 0.25:
+            words = text.split()
+            long = [i for i, w in enumerate(words) if len(w) > 4]
+            if long:
+                i = r.choice(long)
+                w = words[i]
+                j = r.randrange(1, len(w) - 2)
+                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]  # swapped letters: "waht", "industires"
+                text = " ".join(words)
+        if r.random() < 0.3:
+            text = text.lower().rstrip("?")
+        return r.choice(EN_PREFIXES).format(i=r.choice(EN_INDUSTRIES)) + text
+
+    def _synonym(self, text: str) -> str:
+        for word in self.tokenizer.words(text):
+            if word in self.synonyms:
+                return text.replace(word, self.rng.choice(self.synonyms[word]), 1)
+        return text
+
+    def _typo_zh(self, text: str) -> str:
+        spots = [i for i, ch in enumerate(text) if ch in self._homophones]
+        if not spots:
+            return text
+        i = self.rng.choice(spots)
+        return text[:i] + self.rng.choice(self._homophones[text[i]]) + text[i + 1:]
+
+
+def _reverse_glossary(glossary: Mapping[str, list[str]]) -> dict[str, str]:
+    """Corpus word → an English word for it: a translation first, its pinyin spelling only
+    when there is none (names: "Shapingba")."""
+    out: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for english, words in sorted(glossary.items(), key=lambda kv: len(kv[0])):
+        if has_cjk(english) or not english.isascii() or len(english) < 3:
+            continue
+        for word in words:
+            if _is_pinyin_of(english, word):
+                spelled.setdefault(word, english.capitalize())
+            else:
+                out.setdefault(word, english)
+    return {**spelled, **out}
+
+
+def _is_pinyin_of(english: str, word: str) -> bool:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - a declared dependency
+        return False
+    return english == "".join(lazy_pinyin(word))
+
+
+def _homophone_table(text: str) -> dict[str, list[str]]:
+    """Characters of the corpus that sound alike (a typed pinyin picks the wrong one)."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - a declared dependency
+        return {}
+    chars = sorted({ch for ch in text if "\u4e00" <= ch <= "\u9fff"})
+    groups: dict[str, list[str]] = defaultdict(list)
+    for ch in chars:
+        groups[lazy_pinyin(ch)[0]].append(ch)
+    return {ch: [o for o in group if o != ch] for group in groups.values() for ch in group if len(group) > 1}
+
+
+def sentence_refs(passages: Iterable, offsets) -> list[SentenceRef]:
+    """One record per indexed sentence (rows as in the index's sentence vectors)."""
+    out: list[SentenceRef] = []
+    for i, p in enumerate(passages):
+        for j, text in enumerate(p.sentence_texts()):
+            out.append(SentenceRef(int(offsets[i]) + j, i, text, p.section, p.title, p.source))
+    return out

@@ -1,0 +1,102 @@
+"""Judgement, the fourth stage: is the best sentence an answer, a related passage, or nothing?
+
+A logistic regression fitted on generated questions (answerable ones and perturbed ones the
+articles cannot answer) gives the probability that the top-ranked sentence answers the
+question. Two thresholds, chosen on out-of-fold predictions for a target precision
+(knowledge.fit), split it into three outcomes:
+
+- "answer": confident; the reply quotes the sentence as the answer;
+- "related": not confident; the reply says the articles do not answer this directly and
+  shows the closest passage as such;
+- "decline": nothing close; the reply says so and offers topics.
+
+A question whose year, number or proper name the best sentence contradicts is never
+answered as grounded, whatever the probability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.analysis import QuestionAnalysis
+from knowledge.models import LogisticModel
+from knowledge.ranking import Candidate
+
+JUDGE_FEATURES = (
+    "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
+    "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near", "year_agree", "number_agree",
+    "cross_lingual", "type_confidence", "n_terms",
+)
+OUTCOMES = ("answer", "related", "decline")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    outcome: str  # one of OUTCOMES
+    probability: float  # that the top sentence answers the question
+    reason: str
+    features: dict[str, float]
+
+    @property
+    def grounded(self) -> bool:
+        return self.outcome == "answer"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float
+    related: float
+
+
+def judge_features(analysis: QuestionAnalysis, ranked: list[Candidate]) -> np.ndarray:
+    top = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else None
+    return np.asarray([
+        top.score,
+        top.score - (second.score if second else 0.0),
+        top.feature("cos_sentence"),
+        top.feature("cos_sentence") - (second.feature("cos_sentence") if second else 0.0),
+        top.feature("known_cov_sentence"),
+        top.feature("known_cov_passage"),
+        top.feature("unknown_share"),
+        top.feature("name_cov"),
+        top.feature("unknown_name"),
+        top.feature("type_fact"),
+        top.feature("type_fact_near"),
+        top.feature("year_agree"),
+        top.feature("number_agree"),
+        top.feature("cross_lingual"),
+        max(analysis.type_scores.values(), default=0.0),
+        float(len(analysis.terms)),
+    ], dtype=np.float32)
+
+
+def contradiction(top: Candidate) -> str:
+    if top.feature("year_agree") < 0:
+        return "the question names a year the passage does not state"
+    if top.feature("number_agree") < 0:
+        return "the question names a number the passage does not state"
+    if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
+        return "the question names something no article mentions"
+    return ""
+
+
+def judge(
+    analysis: QuestionAnalysis, ranked: list[Candidate], model: LogisticModel | None, thresholds: Thresholds,
+) -> Judgement:
+    if not ranked:
+        return Judgement("decline", 0.0, "nothing retrieved", {})
+    row = judge_features(analysis, ranked)
+    named = dict(zip(JUDGE_FEATURES, (round(float(v), 3) for v in row), strict=True))
+    if model is None:  # no fitted judge (a corpus too small to generate both kinds of question)
+        return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named)
+    p = float(model.prob(row)[0])
+    conflict = contradiction(ranked[0])
+    if p >= thresholds.answer and not conflict:
+        return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)
+    if p >= thresholds.related:
+        why = conflict or f"p={p:.3f} < {thresholds.answer:.3f}"
+        return Judgement("related", p, f"{why}: shown as the closest passage", named)
+    return Judgement("decline", p, f"p={p:.3f} < {thresholds.related:.3f}", named)

@@ -1,0 +1,124 @@
+"""The small fitted models: linear, stored as plain numbers, evaluated with numpy.
+
+scikit-learn fits them when the index is built (`knowledge.fit`); serving needs only the
+numbers, so the action server does not import scikit-learn. Inputs are standardised with
+the training mean and scale, which are stored with the weights.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """P(label = 1 | features): a logistic regression over named features."""
+
+    names: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def prob(self, rows: np.ndarray) -> np.ndarray:
+        z = (np.atleast_2d(rows) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.coef) + self.intercept)))
+
+    def weights(self) -> dict[str, float]:
+        """Weight per standardised feature: what the model learned to rely on."""
+        return dict(zip(self.names, self.coef, strict=True))
+
+    @classmethod
+    def fit(cls, rows: np.ndarray, labels: np.ndarray, names: Sequence[str], c: float = 1.0) -> LogisticModel:
+        from sklearn.linear_model import LogisticRegression
+
+        mean = rows.mean(axis=0)
+        scale = rows.std(axis=0)
+        scale[scale == 0] = 1.0
+        model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+        model.fit((rows - mean) / scale, labels)
+        return cls(tuple(names), tuple(map(float, mean)), tuple(map(float, scale)),
+                   tuple(map(float, model.coef_[0])), float(model.intercept_[0]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"names": self.names, "mean": self.mean, "scale": self.scale, "coef": self.coef,
+                "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LogisticModel:
+        return cls(tuple(data["names"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["coef"]),
+                   float(data["intercept"]))
+
+
+_LATIN_WORD_RE = re.compile(r"[a-z]+")
+
+
+def ngrams(text: str) -> Counter[str]:
+    """Character 1-3 grams of the Chinese and English word prefixes: robust to typos and new words."""
+    text = text.lower()
+    grams: Counter[str] = Counter()
+    chinese = re.sub(r"[^\u4e00-\u9fff]", " ", text)
+    for run in chinese.split():
+        for n in (1, 2, 3):
+            grams.update(run[i:i + n] for i in range(len(run) - n + 1))
+    for word in _LATIN_WORD_RE.findall(text):
+        grams[f"w:{word}"] += 1
+        grams[f"p:{word[:4]}"] += 1
+    return grams
+
+
+@dataclass(frozen=True)
+class TextClassifier:
+    """A multinomial logistic regression over character n-grams (what a question asks for)."""
+
+    classes: tuple[str, ...]
+    vocabulary: dict[str, int]
+    coef: np.ndarray  # (classes, features)
+    intercept: np.ndarray
+
+    def scores(self, text: str) -> dict[str, float]:
+        logits = self.intercept.copy()
+        for gram, count in ngrams(text).items():
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                logits += self.coef[:, column] * math.log1p(count)
+        exp = np.exp(logits - logits.max())
+        probs = exp / exp.sum()
+        return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 4.0, min_count: int = 2) -> TextClassifier:
+        from scipy.sparse import lil_matrix
+        from sklearn.linear_model import LogisticRegression
+
+        counted = [ngrams(t) for t in texts]
+        df = Counter(g for grams in counted for g in grams)
+        vocabulary = {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= min_count))}
+        matrix = lil_matrix((len(texts), len(vocabulary)))
+        for row, grams in enumerate(counted):
+            for gram, count in grams.items():
+                if gram in vocabulary:
+                    matrix[row, vocabulary[gram]] = math.log1p(count)
+        model = LogisticRegression(C=c, max_iter=3000)
+        model.fit(matrix.tocsr(), list(labels))
+        coef, intercept = model.coef_, model.intercept_
+        if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
+            coef, intercept = np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
+        return cls(tuple(model.classes_), vocabulary, coef.astype(np.float32), intercept.astype(np.float32))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"classes": self.classes, "vocabulary": self.vocabulary,
+                "coef": [[round(float(v), 4) for v in row] for row in self.coef],
+                "intercept": [float(v) for v in self.intercept]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextClassifier:
+        return cls(tuple(data["classes"]), dict(data["vocabulary"]), np.asarray(data["coef"], dtype=np.float32),
+                   np.asarray(data["intercept"], dtype=np.float32))

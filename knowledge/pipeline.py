@@ -1,0 +1,78 @@
+"""One question through the stages, each once: analysis → retrieval → ranking → judgement.
+
+`Pipeline` binds the stages to one loaded build (index, word statistics, fitted models);
+the service holds one and swaps it on reload, and the build-time fit runs the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.analysis import Analyzer, QuestionAnalysis
+from knowledge.embed import Embedder
+from knowledge.fitted import FittedModels
+from knowledge.index import KnowledgeIndex
+from knowledge.judge import Judgement, judge
+from knowledge.lexical import Tokenizer
+from knowledge.ranking import Candidate, candidates, rank
+from knowledge.retrieve import Hit, hybrid_search
+from knowledge.settings import Settings
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    vector: np.ndarray
+    hits: list[Hit]
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """What the stages made of one question (one part of a message)."""
+
+    analysis: QuestionAnalysis
+    retrieval: Retrieval
+    ranked: list[Candidate]
+    judgement: Judgement
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex, models: FittedModels,
+                 tokenizer: Tokenizer) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.index = index
+        self.models = models
+        self.tokenizer = tokenizer
+        self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, models.classifier)
+
+    def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
+        return self.analyzer.analyse(text, previous)
+
+    def retrieve(self, analysis: QuestionAnalysis, vector: np.ndarray | None = None,
+                 dense_weight: float | None = None, lexical_weight: float | None = None) -> Retrieval:
+        s = self.settings
+        if vector is None:
+            vector = self.embedder.embed_queries([analysis.query])[0]
+        # Corpus words that translate an English question's terms let BM25 take part too.
+        tokens = self.tokenizer.tokens(analysis.query) + [f for t in analysis.terms for f in t.forms[1:]]
+        hits = hybrid_search(
+            self.index.dense, self.index.lexical, vector, tokens, depth=s.candidates, rrf_k=s.rrf_k,
+            dense_weight=s.dense_weight if dense_weight is None else dense_weight,
+            lexical_weight=s.lexical_weight if lexical_weight is None else lexical_weight,
+        )
+        return Retrieval(vector, hits)
+
+    def rank(self, analysis: QuestionAnalysis, retrieval: Retrieval, use_model: bool = True) -> list[Candidate]:
+        cands = candidates(self.index, analysis, retrieval.vector, retrieval.hits, self.tokenizer.tagged)
+        return rank(cands, self.models.ranker if use_model else None)
+
+    def judge(self, analysis: QuestionAnalysis, ranked: list[Candidate], use_model: bool = True) -> Judgement:
+        return judge(analysis, ranked, self.models.judge if use_model else None, self.models.thresholds)
+
+    def run(self, analysis: QuestionAnalysis, *, vector: np.ndarray | None = None, ranker: bool = True,
+            judge: bool = True, dense_weight: float | None = None, lexical_weight: float | None = None) -> PartResult:
+        retrieval = self.retrieve(analysis, vector, dense_weight, lexical_weight)
+        ranked = self.rank(analysis, retrieval, ranker)
+        return PartResult(analysis, retrieval, ranked, self.judge(analysis, ranked, judge))

@@ -1,0 +1,145 @@
+"""Sentence ranking, the third stage: candidate sentences from the retrieved passages, each
+described by features and ordered by a fitted model.
+
+The features are what a reader checks: is the sentence close in meaning (cosines), does it
+name what the question names (coverage of the terms the corpus knows, names in the sentence,
+its section or its article's title), does it state a fact of the asked type next to those
+words, do the question's years and numbers agree with it. The ranker learned their weights
+on questions generated from the articles (knowledge.fit); nothing here is a hand-set bonus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.analysis import QuestionAnalysis, Term
+from knowledge.facts import FACT_TYPES, Fact, find_facts, numbers, years
+from knowledge.models import LogisticModel
+from knowledge.retrieve import Hit
+from knowledge.text import has_cjk
+
+PASSAGES_FOR_SENTENCES = 4  # sentences come from this many fused passages, plus each retriever's top two
+
+FEATURES = (
+    "cos_sentence", "cos_margin", "cos_passage", "bm25", "fused_rank", "known_cov_sentence",
+    "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
+    "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: int  # index of the passage in the build
+    sentence: int  # index of the sentence within the passage
+    row: int  # row of the sentence in the build's sentence vectors
+    text: str
+    features: np.ndarray  # in the order of FEATURES
+    facts: tuple[Fact, ...]
+    score: float = 0.0  # the ranker's probability that this sentence answers
+
+    def feature(self, name: str) -> float:
+        return float(self.features[FEATURES.index(name)])
+
+    def explain(self) -> dict[str, float]:
+        return {n: round(float(v), 3) for n, v in zip(FEATURES, self.features, strict=True)}
+
+
+def coverage(terms: tuple[Term, ...], text: str) -> float:
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 1.0
+    lowered = text.lower()
+    return sum(t.weight for t in terms if t.found_in(lowered)) / total
+
+
+def _agreement(asked: frozenset[str], stated: set[str]) -> float:
+    """1 when the sentence states what the question names, -1 when it states only other values."""
+    if not asked:
+        return 0.0
+    if asked & stated:
+        return 1.0
+    return -1.0 if stated else -0.5
+
+
+def sentence_pool(hits: list[Hit]) -> list[Hit]:
+    pool = hits[:PASSAGES_FOR_SENTENCES]
+    extra = [h for h in hits if (h.dense_rank or 99) <= 2 or (h.lexical_rank or 99) <= 2]
+    return pool + [h for h in extra if h not in pool]
+
+
+def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits: list[Hit], tagger) -> list[Candidate]:
+    """Every sentence of the pooled passages with its features (unranked)."""
+    pool = sentence_pool(hits)
+    if not pool:
+        return []
+    known = analysis.known_terms
+    names = tuple(t for t in analysis.terms if t.name or (t.known and t.subject and t.weight >= 2.0))
+    unknown_weight = sum(t.weight for t in analysis.terms if not t.known)
+    total_weight = sum(t.weight for t in analysis.terms) or 1.0
+    unknown_name = float(any(t.name and not t.known for t in analysis.terms))
+    max_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
+    min_dense = min((h.dense for h in hits if h.dense is not None), default=0.0)
+    q_zh = analysis.lang == "zh"
+    rows: list[tuple] = []
+    seen: set[str] = set()
+    for rank, hit in enumerate(hits, start=1):
+        if hit not in pool:
+            continue
+        passage = index.passages[hit.index]
+        first = int(index.sentence_offsets[hit.index])
+        passage_text = f"{passage.title} {passage.section} {passage.text}"
+        cov_passage = coverage(known, passage_text)
+        passage_years, passage_numbers = years(passage.text), numbers(passage.text)
+        for j, sentence in enumerate(passage.sentence_texts()):
+            if sentence in seen:  # overlapping passages repeat sentences
+                continue
+            seen.add(sentence)
+            cos = float(index.sentence_vectors[first + j] @ query_vector)
+            facts = tuple(find_facts(sentence, tagger(sentence) if has_cjk(sentence) else []))
+            own = f"{passage.section} {sentence}"
+            type_fact, near = _type_match(analysis, facts, sentence, known)
+            s_years = years(sentence) or passage_years
+            rows.append((hit, rank, first + j, j, sentence, facts, [
+                cos, 0.0, hit.dense if hit.dense is not None else min_dense, (hit.lexical or 0.0) / max_lexical,
+                1.0 / rank, coverage(known, own), cov_passage, unknown_weight / total_weight,
+                coverage(names, f"{passage.title} {own}") if names else 1.0, unknown_name, type_fact, near,
+                _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),
+                float(q_zh != has_cjk(sentence)), float(q_zh != has_cjk(sentence)) * cos, 1.0 / (1 + j),
+                coverage(analysis.context_terms, own) if analysis.context_terms else 0.0,
+            ]))
+    best_cos = max(r[6][0] for r in rows) if rows else 0.0
+    out = []
+    for hit, _rank, row, j, sentence, facts, values in rows:
+        values[1] = values[0] - best_cos
+        out.append(Candidate(hit.index, j, row, sentence, np.asarray(values, dtype=np.float32), facts))
+    return out
+
+
+def _type_match(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: str, known: tuple[Term, ...]) -> tuple[float, float]:
+    """(probability mass of the asked types the sentence states a fact of, the same for facts
+    whose clause also names a word of the question)."""
+    scores = analysis.type_scores
+    stated = {f.type for f in facts}
+    near = {f.type for f in facts if known and any(t.found_in(f.clause_text(sentence).lower()) for t in known)}
+    mass = sum(p for t, p in scores.items() if t in FACT_TYPES)
+    # "What is X" and "is there X" are answered by any sentence about X.
+    descriptive = sum(p for t, p in scores.items() if t not in FACT_TYPES)
+    return (
+        sum(scores.get(t, 0.0) for t in stated) + descriptive,
+        sum(scores.get(t, 0.0) for t in near) + descriptive * (1.0 if near or not mass else 0.0),
+    )
+
+
+def rank(cands: list[Candidate], model: LogisticModel | None) -> list[Candidate]:
+    """Candidates best first by the ranker's probability (by cosine when no model is fitted)."""
+    if not cands:
+        return []
+    if model is None:
+        scores = [c.feature("cos_sentence") for c in cands]
+    else:
+        scores = model.prob(np.stack([c.features for c in cands])).tolist()
+    ranked = [Candidate(c.passage, c.sentence, c.row, c.text, c.features, c.facts, float(s))
+              for c, s in zip(cands, scores, strict=True)]
+    return sorted(ranked, key=lambda c: -c.score)

@@ -1,0 +1,74 @@
+"""The reply, the last stage: from judged parts to the `Answer` channels show.
+
+Only sentences that answer are quoted, each with its own passage as the source, all from
+one article per question. An attribute question (amount, area, date, …) leads with the
+fact ("总投资22亿元") before the quoted sentence. Leading connectives ("此外，") are trimmed:
+a quotation stands alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.analysis import QuestionAnalysis
+from knowledge.facts import Fact
+from knowledge.index import KnowledgeIndex
+from knowledge.pipeline import PartResult
+from knowledge.ranking import Candidate
+from knowledge.text import has_cjk
+from knowledge.types import Answer, Source
+
+_CONNECTIVE_RE = re.compile(
+    r"^(?:此外|另外|同时|而且|并且|并|其中|因此|所以|但是|不过|然而|首先|其次|再次|最后|总之|与此同时|除此之外|还有|目前|"
+    r"also|moreover|furthermore|in addition|meanwhile|however)\s*[,，、:：]?\s*",
+    re.I,
+)
+LEAD_TYPES = ("date", "amount", "area", "count", "percent", "place")
+
+
+def trim(sentence: str) -> str:
+    trimmed = _CONNECTIVE_RE.sub("", sentence.strip())
+    return trimmed[:1].upper() + trimmed[1:] if trimmed and not has_cjk(trimmed[:1]) else trimmed
+
+
+def lead(analysis: QuestionAnalysis, top: Candidate) -> str:
+    """The clause stating the asked-for fact, next to the question's own words if possible."""
+    if analysis.answer_type not in LEAD_TYPES:
+        return ""
+    facts: list[Fact] = [f for f in top.facts if f.type == analysis.answer_type]
+    if not facts or len(facts) > 3:
+        return ""
+    known = analysis.known_terms
+    near = [f for f in facts if any(t.found_in(f.clause_text(top.text).lower()) for t in known)]
+    fact = (near or facts)[0]
+    clause = _CONNECTIVE_RE.sub("", fact.clause_text(top.text).strip())
+    return clause if clause != top.text.strip("。.；; ") else ""
+
+
+def source(index: KnowledgeIndex, candidate: Candidate) -> Source:
+    p = index.passages[candidate.passage]
+    return Source(p.id, p.source, p.title, p.section, p.text, round(candidate.score, 4), candidate.text)
+
+
+def compose(index: KnowledgeIndex, question: str, parts: list[PartResult]) -> Answer:
+    """One Answer for a message: every answered part quoted; else the closest passage as related."""
+    answered = [r for r in parts if r.judgement.grounded]
+    first = parts[0].analysis
+    topic = first.query if first.followup else first.asked
+    if answered:
+        texts: list[str] = []
+        sources: list[Source] = []
+        for r in answered:
+            top = r.ranked[0]
+            quote = trim(top.text)
+            head = lead(r.analysis, top)
+            texts.append(f"{head}。{quote}" if head and has_cjk(quote) else f"{head}. {quote}" if head else quote)
+            sources.append(source(index, top))
+        sep = "" if has_cjk(texts[0]) else " "
+        unique = list({s.id: s for s in sources}.values())
+        return Answer(question, sep.join(texts), True, unique, first.lang, first.query, "answer", [],
+                      first.followup, topic)
+    related = [source(index, r.ranked[0]) for r in parts if r.judgement.outcome == "related" and r.ranked]
+    outcome = "related" if related else "decline"
+    return Answer(question, "", False, [], first.lang, first.query, outcome, related[:1], first.followup,
+                  topic if first.followup else "")

@@ -1,0 +1,62 @@
+import pytest
+
+from knowledge.analysis import Analyzer, split_questions, split_self_description, strip_courtesy
+from knowledge.lexical import Tokenizer
+from knowledge.models import TextClassifier
+
+
+@pytest.mark.parametrize("text", ["你好，请问园区占地多大？", "您好！园区占地多大？谢谢！", "园区占地多大？太好了👍 谢谢"])
+def test_courtesies_and_emoji_are_not_the_question(text):
+    assert strip_courtesy(text).rstrip("？") == "园区占地多大" or strip_courtesy(text).startswith("园区占地多大")
+
+
+def test_self_description_is_context_not_question():
+    asked, context = split_self_description("我们是做储能设备的，园区有没有新能源项目？")
+    assert asked == "园区有没有新能源项目？"
+    assert "储能设备" in context
+    asked, context = split_self_description("We are a battery maker, where is the park?")
+    assert asked == "where is the park?"
+    assert "battery" in context
+
+
+def test_two_questions_in_one_message_are_split():
+    assert split_questions("园区在哪里？占地多大？") == ["园区在哪里？", "占地多大？"]
+    assert split_questions("园区在哪里？") == ["园区在哪里？"]
+
+
+@pytest.fixture()
+def analyzer(tmp_path) -> Analyzer:
+    df = {"园区": 5, "占地": 2, "项目": 3, "新能源": 1}
+    return Analyzer(Tokenizer(tmp_path), df, 10, {"park": ["园区"]})
+
+
+def test_words_the_corpus_never_uses_are_unknown_not_vetoes(analyzer):
+    analysis = analyzer.analyse("园区有没有新能源项目和光刻机？")
+    known = {t.text: t.known for t in analysis.terms}
+    assert known["新能源"] and known["项目"]
+    assert known["光刻机"] is False
+    assert analysis.lang == "zh"
+
+
+def test_english_terms_carry_the_corpus_words_that_translate_them(analyzer):
+    analysis = analyzer.analyse("Where is the park?")
+    park = next(t for t in analysis.terms if t.text == "park")
+    assert park.known and "园区" in park.forms
+
+
+def test_follow_up_takes_the_previous_subject(analyzer):
+    first = analyzer.analyse("新能源项目在哪里？")
+    follow = analyzer.analyse("它占地多大？", previous=first)
+    assert follow.followup
+    assert follow.query.startswith(first.query)
+    assert "新能源" in {t.text for t in follow.terms}
+    fresh = analyzer.analyse("园区新能源项目占地多大？", previous=first)
+    assert not fresh.followup
+
+
+def test_answer_type_comes_from_the_fitted_classifier(tmp_path):
+    texts = ["什么时候成立", "哪一年开工", "占地多大", "面积多少亩", "在哪里", "位置在哪"] * 3
+    labels = ["date", "date", "area", "area", "place", "place"] * 3
+    analyzer = Analyzer(Tokenizer(tmp_path), {}, 1, {}, TextClassifier.fit(texts, labels, min_count=1))
+    assert analyzer.analyse("园区哪年成立的？").answer_type == "date"
+    assert analyzer.analyse("园区在哪儿？").answer_type == "place"

@@ -1,0 +1,48 @@
+from knowledge.facts import find_facts, numbers, organisations, years
+from knowledge.lexical import Tokenizer
+
+
+def types(text: str) -> dict[str, str]:
+    return {f.type: f.text for f in find_facts(text)}
+
+
+def test_quantities_are_typed_by_their_units():
+    found = types("示范园2019年5月成立，占地约850亩，总投资68亿元，引进企业120家，研发投入占比4.5%。")
+    assert found["date"] == "2019年5月"
+    assert found["area"] == "850亩"
+    assert found["amount"] == "68亿元"
+    assert found["count"] == "120家"
+    assert found["percent"] == "4.5%"
+
+
+def test_an_area_or_amount_is_not_also_a_count():
+    facts = find_facts("建筑面积约27万平方米，投资3亿元。")
+    assert [f.type for f in facts] == ["area", "amount"]
+
+
+def test_english_facts():
+    found = types("Founded in 2018, the valley covers 4.6 square kilometres and hosts 134 companies, with RMB 36 billion invested.")
+    assert found["date"] == "in 2018"
+    assert found["area"].startswith("4.6 square")
+    assert found["count"] == "134 companies"
+    assert "36 billion" in found["amount"]
+
+
+def test_place_and_clause():
+    text = "服务中心位于滨江路与学府大道交汇处，总投资5亿元。"
+    place = next(f for f in find_facts(text) if f.type == "place")
+    assert place.text.startswith("位于滨江路")
+    assert place.clause_text(text) == "服务中心位于滨江路与学府大道交汇处"
+
+
+def test_organisation_names_from_tagged_words(tmp_path):
+    tagged = Tokenizer(tmp_path).tagged("与清华大学签订协议，与重庆科技学院合作建设实验室。")
+    names = organisations(tagged)
+    assert "清华大学" in names
+    assert "重庆科技学院" in names
+    assert "科技学院" not in names  # the longest name only
+
+
+def test_years_and_numbers_are_told_apart():
+    assert years("2017年投资3.5亿元，共12个项目") == {"2017"}
+    assert numbers("2017年投资3.5亿元，共12个项目") == {"3.5", "12"}

@@ -1,0 +1,58 @@
+import numpy as np
+
+from knowledge.fit import choose_thresholds
+from knowledge.judge import JUDGE_FEATURES, Thresholds, contradiction, judge
+from knowledge.models import LogisticModel, TextClassifier
+
+
+def test_logistic_model_learns_and_round_trips():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = x[:, 0] > 0
+    model = LogisticModel.fit(x, y, ("signal", "noise"))
+    weights = model.weights()
+    assert abs(weights["signal"]) > 5 * abs(weights["noise"])
+    again = LogisticModel.from_dict(model.to_dict())
+    assert np.allclose(again.prob(x), model.prob(x))
+    assert model.prob(np.array([[3.0, 0.0]]))[0] > 0.9 > 0.1 > model.prob(np.array([[-3.0, 0.0]]))[0]
+
+
+def test_text_classifier_round_trips():
+    model = TextClassifier.fit(["多少钱", "投资多少", "在哪里", "在哪儿"] * 2, ["amount", "amount", "place", "place"] * 2,
+                               min_count=1)
+    again = TextClassifier.from_dict(model.to_dict())
+    assert max(again.scores("总投资多少"), key=again.scores("总投资多少").get) == "amount"
+
+
+def test_thresholds_reach_the_asked_precision():
+    probs = np.linspace(0, 1, 101)
+    labels = probs > 0.7  # everything above 0.7 is right
+    t = choose_thresholds(probs, labels, precision=0.9)
+    chosen = probs >= t.answer
+    assert labels[chosen].mean() >= 0.9
+    assert t.related <= t.answer
+
+
+class _Top:
+    """A ranked candidate with given features (the judge reads features only)."""
+
+    def __init__(self, **values):
+        self.values = values
+        self.score = values.get("score", 0.9)
+
+    def feature(self, name):
+        return self.values.get(name, 0.0)
+
+
+def test_a_contradicted_year_is_never_answered_as_grounded():
+    top = _Top(year_agree=-1.0, cos_sentence=0.9)
+    assert "year" in contradiction(top)
+    certain = LogisticModel(JUDGE_FEATURES, (0.0,) * 16, (1.0,) * 16, (0.0,) * 16, 50.0)  # always p ≈ 1
+
+    from types import SimpleNamespace
+
+    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=())
+    result = judge(analysis, [top], certain, Thresholds(answer=0.5, related=0.1))
+    assert result.probability > 0.99
+    assert result.outcome == "related"
+    assert not result.grounded
