@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import answer_payload, format_answer
+from actions.formatting import answer_payload, format_answer, format_related
 from actions.knowledge_provider import KnowledgeProvider
 from actions.lang import detect_lang
 from actions.replies import reply
@@ -59,7 +59,7 @@ class ActionAnswerQuestion(Action):
         try:
             service.reload_if_changed()
             answer = service.ask(text, previous=previous)
-            followup = previous is not None and service.is_followup(text)
+            followup = previous is not None and answer.followup
         except InvalidQuestionError:
             limit = service.settings.max_question_chars
             if is_too_long(text, limit):
@@ -80,6 +80,11 @@ class ActionAnswerQuestion(Action):
         if answer.grounded:
             dispatcher.utter_message(text=format_answer(answer))
             dispatcher.utter_message(json_message=answer_payload(answer))
+        elif answer.related and intent != "out_of_scope":
+            # Not an answer: the closest passage, said to be only that; the staff still see the question.
+            dispatcher.utter_message(text=format_related(answer, self._settings.park_name(answer.lang)))
+            dispatcher.utter_message(json_message=answer_payload(answer))
+            self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
         else:
             self._send_refusal(dispatcher, intent, answer.lang, answer)
             self._unanswered.append(tracker.sender_id, text, answer.lang, intent)

@@ -29,12 +29,29 @@ def format_answer(answer: Answer) -> str:
 def answer_payload(answer: Answer | None) -> dict[str, Any]:
     """The custom payload sent with every answer turn, for widgets that show citations.
 
-    An answer that is not grounded cites nothing: passages that did not answer
-    the question would only look like evidence.
+    An answer that is not grounded cites nothing: passages that did not answer the
+    question would only look like evidence. The closest passage, when the learned
+    judge found one, goes under `related`, labelled as such by every channel.
     """
     if answer is None or not answer.grounded:
-        return {"grounded": False, "sources": []}
+        related = [s.to_dict() for s in answer.related] if answer is not None else []
+        return {"grounded": False, "sources": [], **({"related": related} if related else {})}
     return {"grounded": True, "sources": [s.to_dict() for s in answer.sources]}
+
+
+def format_related(answer: Answer, park: str) -> str:
+    """The closest passage, said plainly not to be an answer."""
+    source = answer.related[0]
+    where = f"《{source.title.strip()}》" if source.title.strip() else ""
+    quote = source.sentence or source.text
+    if answer.lang == "en":
+        return (f"The articles of {park} don't answer this directly. The closest passage, from {where or 'an article'}"
+                f"{' (in Chinese)' if _is_chinese(quote) else ''}: {quote}")
+    return f"{park}发布的文章没有直接回答这个问题。最接近的内容{('来自' + where) if where else ''}：{quote}"
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _section(source: Source | None) -> str:

@@ -99,7 +99,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 _console(stderr=True).print(f"[red]error:[/red] {exc}")
             return EXIT_USAGE
         if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+            out = answer.to_dict()
+            if args.explain:
+                out["explain"] = trace.to_dict()
+            print(json.dumps(out, ensure_ascii=False))
         else:
             _print_answer(_console(), answer, trace.reason if args.explain else None)
         return 0
@@ -212,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-k", type=int, default=None, help="number of sources (default from KB_TOP_K)")
     p.add_argument("--previous", help="the previous question, for a follow-up")
-    p.add_argument("--explain", action="store_true", help="show why the answer is (not) grounded")
+    p.add_argument("--explain", action="store_true",
+                   help="show why the answer is (not) grounded (with --json: analysis, features, probability)")
     p.set_defaults(func=cmd_ask)
 
     from knowledge.evaluate import DEFAULT_SET

@@ -22,7 +22,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,13 +34,15 @@ from knowledge.dense import DenseIndex, DenseParams
 from knowledge.embed import Embedder
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.errors import IndexNotReadyError, KnowledgeError
+from knowledge.fitted import MODELS, FittedModels
 from knowledge.glossary import build_glossary, glossary_fingerprint
 from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.settings import Settings
 from knowledge.types import Passage
 
-FORMAT_VERSION = 4  # bump when what a build contains changes (forces a rebuild)
+FORMAT_VERSION = 5  # bump when what a build contains changes (forces a rebuild)
+FIT_VERSION = 1  # bump when question generation or the fitted models change
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
@@ -70,6 +72,7 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
         "index": dense_params(settings).describe(),
         "sources": source_hashes(settings.articles_dir),
         "glossary": glossary_fingerprint(),  # the shipped vocabulary shapes glossary.json
+        "fit": {"version": FIT_VERSION, "precision": settings.judge_precision},
     }
 
 
@@ -189,6 +192,7 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
             "counts": {"articles": len(articles), "passages": len(passages), "sentences": len(sentences)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _fit(settings, embedder, tmp, cache, progress)
         final = builds / build_id
         os.replace(tmp, final)
     except BaseException:
@@ -200,6 +204,17 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
         progress("indexing", 1, 1)
     return BuildReport("built", final, len(passages), len(sentences), computed_p + computed_s,
                        time.perf_counter() - started)
+
+
+def _fit(settings: Settings, embedder: Embedder, build: Path, cache: EmbeddingCache, progress: Progress | None) -> None:
+    """Fit the ranker and judge on questions generated from this build, and store them in it."""
+    from knowledge.fit import fit_models
+    from knowledge.pipeline import Pipeline
+
+    index = KnowledgeIndex.load(settings, embedder, build)
+    pipeline = Pipeline(settings, embedder, index, FittedModels(), Tokenizer(settings.cache_dir))
+    models = fit_models(pipeline, cache, precision=settings.judge_precision, progress=progress)
+    models.save(build / MODELS)
 
 
 def _publish(index_dir: Path, build: Path) -> None:
@@ -230,6 +245,7 @@ class KnowledgeIndex:
     sentence_offsets: np.ndarray  # passage i owns rows [offsets[i], offsets[i+1])
     term_df: dict[str, int]
     glossary: dict[str, list[str]]  # English stem -> corpus words (see knowledge.glossary)
+    models: FittedModels = field(default_factory=FittedModels)  # fitted at build time (knowledge.fit)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:
@@ -257,6 +273,7 @@ class KnowledgeIndex:
             sentence_vectors = np.load(build / "sentences.npy")
             term_data = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
             glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
+            models = FittedModels.load(build / MODELS) if (build / MODELS).exists() else FittedModels()
         except (OSError, ValueError, KeyError, TypeError, KnowledgeError) as exc:
             raise IndexNotReadyError(f"the index at {build} is incomplete or corrupt ({exc}): {FIX}") from exc
         counts = manifest.get("counts", {})
@@ -269,5 +286,6 @@ class KnowledgeIndex:
             or offsets[-1] != len(sentence_vectors)
         ):
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
-        return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary)
+        return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary,
+                   models)
 

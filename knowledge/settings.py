@@ -62,6 +62,12 @@ class Settings:
     grounding_threshold: float = 0.66
     grounding_pivot_cross: float = 0.75
     grounding_threshold_cross: float = 0.43
+    # "rules" (the hand-weighted grounding above) or "learned": question analysis, a sentence
+    # ranker and a grounding judge fitted at build time on questions generated from the
+    # articles (knowledge/fit.py), with three outcomes (answer, related passage, decline).
+    answerer: str = "rules"
+    # The learned judge answers when its out-of-fold precision on generated questions reaches this.
+    judge_precision: float = 0.9
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -54,7 +54,8 @@ class Source:
     title: str
     section: str
     text: str
-    score: float
+    score: float  # the ranker's probability for the quoted sentence: what ordered the sources
+    sentence: str = ""  # the sentence quoted from the passage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,9 +65,11 @@ class Source:
 class Answer:
     """What the knowledge base says about one question.
 
-    `grounded` is False when the articles do not answer the question; `answer`
-    is then empty and nothing is invented. `lang` is the question's language
-    ("zh" or "en"), so callers can phrase their own words to match.
+    `outcome` is "answer" (grounded: the sentences quoted answer it), "related" (the
+    articles do not answer it directly; `related` holds the closest passage, shown as
+    such) or "decline" (nothing close). Only an answer has `answer` text and `sources`:
+    nothing is invented. `lang` is the question's language ("zh" or "en"), so callers
+    can phrase their own words to match; `topic` is what a follow-up leans on.
     """
 
     question: str
@@ -75,11 +78,17 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     lang: str = "zh"
     query: str = ""  # the text actually searched (question + follow-up context)
+    outcome: str = "answer"
+    related: list[Source] = field(default_factory=list)
+    followup: bool = False  # the question leaned on the previous one
+    topic: str = ""  # the question later follow-ups lean on ("" when there is none)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.answer,
             "grounded": self.grounded,
+            "outcome": self.outcome,
             "sources": [s.to_dict() for s in self.sources],
+            "related": [s.to_dict() for s in self.related],
         }

@@ -39,7 +39,7 @@ UNANSWERABLE = "园区食堂的菜单是什么？"  # the article says nothing a
 
 ZH_CITATION = re.compile(r"^根据《(?P<title>[^》]+)》(?:（(?P<section>[^）]+)）)?：(?P<quote>.+)$", re.S)
 EN_CITATION = re.compile(r"^According to 《(?P<title>[^》]+)》(?: \((?P<section>[^)]+)\))?: (?P<quote>.+)$", re.S)
-PAYLOAD_FIELDS = {"id", "source", "title", "section", "text", "score"}
+PAYLOAD_FIELDS = {"id", "source", "title", "section", "text", "score", "sentence"}
 
 
 # --- how the action server is configured -------------------------------------------------

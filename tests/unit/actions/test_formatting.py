@@ -42,7 +42,7 @@ def test_payload_of_a_grounded_answer_lists_every_source_with_its_fields() -> No
     payload = answer_payload(grounded("zh"))
     assert payload["grounded"] is True
     assert [s["title"] for s in payload["sources"]] == ["大学城科技园", "另一篇"]
-    assert set(payload["sources"][0]) == {"id", "source", "title", "section", "text", "score"}
+    assert set(payload["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence"}
 
 
 def test_payload_of_no_answer_cites_nothing() -> None:

@@ -1,0 +1,73 @@
+"""The learned answerer (KB_ANSWERER=learned) end to end on a small corpus written here:
+index built, ranker and judge fitted on generated questions, questions answered."""
+
+from dataclasses import replace
+
+import pytest
+
+from knowledge.index import build_index
+from knowledge.service import KnowledgeService
+from knowledge.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+ARTICLES = {
+    "east.txt": "东湖示范园简介\n\n东湖示范园于2019年5月18日正式挂牌成立。\n\n东湖示范园占地约850亩，总投资68亿元。\n\n"
+                "东湖示范园已引进企业120家，其中高新技术企业36家。\n\n园区重点发展集成电路、生物医药、人工智能三大产业。\n\n"
+                "园区服务中心位于滨江路与学府大道交汇处，提供注册、人才和融资服务。\n",
+    "west.txt": "西山智造谷简介\n\n西山智造谷于2021年3月8日开园。\n\n西山智造谷占地约2300亩，总投资85亿元。\n\n"
+                "西山智造谷已引进企业45家，重点发展新能源汽车和智能装备。\n\n智造谷与西山大学合作建设了联合实验室。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def learned(tmp_path_factory, embedder) -> KnowledgeService:
+    base = tmp_path_factory.mktemp("learned")
+    articles = base / "articles"
+    articles.mkdir()
+    for name, text in ARTICLES.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    settings = replace(Settings.from_env({}), articles_dir=articles, index_dir=base / "index",
+                       cache_dir=base / "cache", answerer="learned")
+    build_index(settings, embedder)
+    return KnowledgeService.from_settings(settings, embedder)
+
+
+def test_the_build_fits_a_judge_and_reports_held_out_figures(learned):
+    models = learned.index.models
+    assert models.ranker is not None and models.judge is not None and models.classifier is not None
+    assert 0 < models.thresholds.related <= models.thresholds.answer <= 1
+    assert models.report["questions"] > 50 and 0 <= models.report["held_out"] < models.report["questions"]
+
+
+FACTS = [("东湖示范园占地多少亩？", "850", "east.txt"), ("西山智造谷总投资多少？", "85亿", "west.txt"),
+         ("东湖示范园什么时候挂牌成立的？", "2019", "east.txt"), ("西山智造谷占地多大？", "2300", "west.txt"),
+         ("东湖示范园引进了多少家企业？", "120", "east.txt")]
+
+
+def test_answers_quote_the_right_article_and_lead_with_the_figure(learned):
+    answered = 0
+    for question, figure, source in FACTS:
+        answer = learned.ask(question)
+        if answer.grounded:  # a grounded answer must be right and cite one article, the right one
+            answered += 1
+            assert figure in answer.answer, (question, answer.answer)
+            assert {s.source for s in answer.sources} == {source}, question
+    assert answered >= 3, "the judge answers too few plain fact questions"
+
+
+@pytest.mark.parametrize("question", ["东湖示范园2012年引进了多少家企业？", "南岭科技城占地多少亩？"])
+def test_a_year_or_place_the_articles_do_not_state_is_not_answered(learned, question):
+    answer = learned.ask(question)
+    assert not answer.grounded
+    assert answer.outcome in ("related", "decline")
+    assert answer.answer == "" and answer.sources == []
+
+
+def test_explanation_names_each_stage(learned):
+    answer, trace = learned.explain("你好，请问东湖示范园占地多少亩？谢谢")
+    part = trace.to_dict()["parts"][0]
+    assert part["analysis"]["asked"].startswith("东湖示范园占地多少亩")
+    assert part["analysis"]["answer_type"] == "area"
+    assert part["sentences"] and "features" in part["sentences"][0]
+    assert part["judgement"]["outcome"] == answer.outcome
