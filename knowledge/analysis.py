@@ -39,6 +39,8 @@ _SELF_RE = re.compile(
     re.I,
 )
 _SPLIT_RE = re.compile(r"(?<=[？?])\s*|[；;]\s*(?=\S)|[，,]\s*(?:另外|还有|以及|顺便问一下|顺便问下|另外问一下|also|and also)[，,]?\s*", re.I)
+# A clause asks something when it holds a question word (general Chinese and English interrogatives).
+_ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|如何|多大|多久|多远|\b(?:how|what|when|where|which|who)\b", re.I)
 _QUESTION_MORPHEME_RE = re.compile(
     r"([\u4e00-\u9fff]{1,2})[不没]\1|哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
     r"|[了过着个吗呢吧啊呀嘛]"
@@ -92,10 +94,24 @@ class QuestionAnalysis:
 
 
 def split_questions(text: str) -> list[str]:
-    """The separate questions of one message ("A？B？", "A，另外B"), each with enough words."""
+    """The separate questions of one message ("A？B？", "A，另外B", "占地多少亩、总投资多少"), each
+    with enough words; a clause joins the next question only when both ask something."""
     parts = [p.strip(" ，,。") for p in _SPLIT_RE.split(text) if p and p.strip(" ，,。")]
+    parts = [q for p in parts for q in _split_asks(p)]
     parts = [p for p in parts if len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+", p)) >= 3]
     return parts if len(parts) > 1 else [text]
+
+
+def _split_asks(text: str) -> list[str]:
+    """"X占地多少亩、总投资多少" → "X占地多少亩", "X总投资多少": clauses that each ask, the later
+    ones given the first one's subject (the words before its question word)."""
+    clauses = [c for c in re.split(r"[，,、]", text) if c.strip()]
+    if len(clauses) < 2 or not all(_ASK_RE.search(c) for c in clauses):
+        return [text]
+    subject = clauses[0][: _ASK_RE.search(clauses[0]).start()]
+    head = re.match(r"^[\u4e00-\u9fff·]{2,}?(?=[\u4e00-\u9fff]{2}(?:多少|几|哪|什么|有没有|是否))", clauses[0])
+    prefix = head.group(0) if head else subject
+    return [clauses[0]] + [c if prefix and c.startswith(prefix) else f"{prefix}{c}" for c in clauses[1:]]
 
 
 def strip_courtesy(text: str) -> str:

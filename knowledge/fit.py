@@ -14,17 +14,18 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
+from knowledge.analysis import QuestionAnalysis
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.fitted import FittedModels
 from knowledge.generate import GeneratedQuestion, QuestionGenerator, sentence_refs
 from knowledge.judge import JUDGE_FEATURES, Thresholds, judge_features
 from knowledge.models import LogisticModel, TextClassifier
 from knowledge.pipeline import Pipeline
-from knowledge.ranking import FEATURES, rank
+from knowledge.ranking import FEATURES, Candidate, candidates, rank
 
 log = logging.getLogger(__name__)
 HELD_OUT = 0.2
@@ -33,80 +34,99 @@ MIN_EACH = 10  # fewer answerable or unanswerable questions than this: no judge 
 RELATED_PRECISION = 0.6  # below the answer threshold, the top passage is shown as related when this likely on topic
 
 
-@dataclass
-class Example:
-    question: GeneratedQuestion
-    held_out: bool
-    ranked: list  # candidates, ranked by the ranker once it exists
-    correct: list[bool]  # per candidate: is it the sentence the question was made from
+FOLDS = 5
 
 
-def held_out(sentence: str) -> bool:
-    return int(hashlib.sha256(sentence.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < HELD_OUT
+def fold_of(sentence: str) -> int:
+    """-1 for a held-back sentence, else its cross-fitting fold (by a hash: stable across builds)."""
+    u = int(hashlib.sha256(sentence.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return -1 if u < HELD_OUT else int((u - HELD_OUT) / (1 - HELD_OUT) * FOLDS) % FOLDS
 
 
 def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precision: float = 0.9,
                progress=None) -> FittedModels:
+    """Fit the three models; every model that feeds another is cross-fitted, so the judge learns
+    from ranker scores and answer types as confident as they will be on unseen questions."""
     started = time.perf_counter()
     index = pipeline.index
     refs = sentence_refs(index.passages, index.sentence_offsets)
     unique = list({r.text: r for r in refs}.values())
     corpus = " ".join(p.text for p in index.passages)
-    generator = QuestionGenerator(pipeline.tokenizer, index.glossary, corpus, seed)
-    questions = generator.generate(unique)
+    questions = QuestionGenerator(pipeline.tokenizer, index.glossary, corpus, seed).generate(unique)
     if len(questions) > MAX_QUESTIONS:
-        questions = [questions[i] for i in np.random.default_rng(seed).choice(len(questions), MAX_QUESTIONS, replace=False)]
-    by_row = {r.row: r.text for r in unique}
-    split = [held_out(by_row[q.row]) for q in questions]
+        picked = np.random.default_rng(seed).choice(len(questions), MAX_QUESTIONS, replace=False)
+        questions = [questions[i] for i in sorted(picked)]
+    source = {r.row: r.text for r in unique}
+    fold = np.asarray([fold_of(source[q.row]) for q in questions])
+    train = fold >= 0
 
-    # 1. What a question asks for, from the generated questions' own labels.
-    asked = [pipeline.analyzer.analyse(q.text).asked for q in questions]
-    train_texts = [a for a, h in zip(asked, split, strict=True) if not h]
-    train_types = [q.answer_type for q, h in zip(questions, split, strict=True) if not h]
-    classifier = TextClassifier.fit(train_texts, train_types) if len(set(train_types)) > 2 else None
-    pipeline.analyzer.classifier = classifier
+    # Analysis and retrieval do not depend on the fitted models: once per question.
+    analyses = [pipeline.analyzer.analyse(q.text) for q in questions]
+    vectors, _ = cache.embed("query", [a.query for a in analyses], pipeline.embedder.embed_queries,
+                             (lambda n: progress("fitting", n, len(analyses))) if progress else None)
+    retrievals = [pipeline.retrieve(a, v) for a, v in zip(analyses, vectors, strict=True)]
 
-    # 2. Each question through analysis, retrieval and candidate features (embeddings cached).
-    vectors, _ = cache.embed("query", asked, pipeline.embedder.embed_queries,
-                             (lambda n: progress("fitting", n, len(asked))) if progress else None)
-    examples: list[Example] = []
-    for q, vector, is_held in zip(questions, vectors, split, strict=True):
-        analysis = pipeline.analyse(q.text)
-        ranked = pipeline.rank(analysis, pipeline.retrieve(analysis, vector), use_model=False)
-        source = by_row[q.row]
-        examples.append(Example(q, is_held, ranked, [answers(q, c.text, source) for c in ranked]))
+    # 1. What a question asks for: the classifier, cross-fitted for the training questions.
+    types = [q.answer_type for q in questions]
+    classifier = _fit_classifier([a.asked for a in analyses], types, train)
+    per_fold = {k: _fit_classifier([a.asked for a in analyses], types, train & (fold != k)) for k in range(FOLDS)}
+    analyses = [
+        _with_types(a, (per_fold[fold[i]] if fold[i] >= 0 else classifier)) for i, a in enumerate(analyses)
+    ]
+    cands = [candidates(index, a, r.vector, r.hits, pipeline.tokenizer.tagged) for a, r in zip(analyses, retrievals, strict=True)]
+    labels = [[answers(q, c.text, source[q.row]) for c in cs] for q, cs in zip(questions, cands, strict=True)]
 
-    # 3. The ranker: which candidate is the sentence the question came from.
-    train = [e for e in examples if not e.held_out]
-    rows = [(c.features, ok) for e in train if any(e.correct) for c, ok in zip(e.ranked, e.correct, strict=True)]
-    ranker = None
-    if rows and 0 < sum(ok for _, ok in rows) < len(rows):
-        ranker = LogisticModel.fit(np.stack([r for r, _ in rows]), np.asarray([ok for _, ok in rows]), FEATURES)
-    for e in examples:
-        e.ranked = rank(e.ranked, ranker)
-        e.correct = [answers(e.question, c.text, by_row[e.question.row]) for c in e.ranked]
+    # 2. The ranker: which candidate is the sentence the question came from; cross-fitted likewise.
+    ranker = _fit_ranker(cands, labels, train)
+    rankers = {k: _fit_ranker(cands, labels, train & (fold != k)) for k in range(FOLDS)}
+    ranked = [rank(cs, rankers[fold[i]] if fold[i] >= 0 else ranker) for i, cs in enumerate(cands)]
+    top_right = np.asarray([bool(rs) and answers(q, rs[0].text, source[q.row]) for q, rs in zip(questions, ranked, strict=True)])
 
-    # 4. The judge: does the top sentence answer (answerable and ranked first)?
-    def judge_rows(chosen: list[Example]) -> tuple[np.ndarray, np.ndarray]:
-        usable = [e for e in chosen if e.ranked]
-        x = np.stack([judge_features(pipeline.analyse(e.question.text), e.ranked) for e in usable]) if usable else np.zeros((0, len(JUDGE_FEATURES)))
-        return x, np.asarray([bool(e.correct and e.correct[0]) for e in usable])
-
-    x_train, y_train = judge_rows(train)
-    x_test, y_test = judge_rows([e for e in examples if e.held_out])
+    # 3. The judge: does the top sentence answer (the question answerable and its sentence first)?
+    x = np.stack([judge_features(a, rs) if rs else np.zeros(len(JUDGE_FEATURES), dtype=np.float32)
+                  for a, rs in zip(analyses, ranked, strict=True)])
+    usable = np.asarray([bool(rs) for rs in ranked])
+    x_train, y_train = x[train & usable], top_right[train & usable]
+    x_test, y_test = x[~train & usable], top_right[~train & usable]
     judge = None
     thresholds = Thresholds(answer=1.0, related=1.0)
     if y_train.sum() >= MIN_EACH and (~y_train).sum() >= MIN_EACH:
         judge = LogisticModel.fit(x_train, y_train, JUDGE_FEATURES)
         thresholds = choose_thresholds(out_of_fold(x_train, y_train, seed), y_train, precision)
-    report = _report(examples, questions, judge, thresholds, x_test, y_test, time.perf_counter() - started)
+    report = _report(questions, ranked, top_right, train, judge, thresholds, x_test, y_test,
+                     time.perf_counter() - started)
     log.info("fitted ranker and judge on %d generated questions: %s", len(questions), report)
     return FittedModels(classifier, ranker, judge, thresholds, report)
 
 
+def _fit_classifier(texts: list[str], types: list[str], chosen: np.ndarray) -> TextClassifier | None:
+    picked = [i for i in range(len(texts)) if chosen[i]]
+    if len({types[i] for i in picked}) < 3:
+        return None
+    return TextClassifier.fit([texts[i] for i in picked], [types[i] for i in picked])
+
+
+def _with_types(analysis: QuestionAnalysis, classifier: TextClassifier | None) -> QuestionAnalysis:
+    if classifier is None:
+        return analysis
+    scores = classifier.scores(analysis.asked)
+    return replace(analysis, type_scores=scores, answer_type=max(scores, key=scores.__getitem__))
+
+
+def _fit_ranker(cands: list[list[Candidate]], labels: list[list[bool]], chosen: np.ndarray) -> LogisticModel | None:
+    rows = [(c.features, ok) for i, cs in enumerate(cands) if chosen[i] and any(labels[i])
+            for c, ok in zip(cs, labels[i], strict=True)]
+    if not rows or not 0 < sum(ok for _, ok in rows) < len(rows):
+        return None
+    return LogisticModel.fit(np.stack([r for r, _ in rows]), np.asarray([ok for _, ok in rows]), FEATURES)
+
+
 def answers(question: GeneratedQuestion, sentence: str, source: str) -> bool:
-    """The sentence the question was made from (a shared fact elsewhere proved too loose a label)."""
-    return question.answerable and sentence == source
+    """The sentence the question was made from, or one holding all its evidence (a description
+    of a subject is answered by any sentence about it)."""
+    if not question.answerable:
+        return False
+    return sentence == source or bool(question.evidence) and all(e in sentence for e in question.evidence)
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5) -> np.ndarray:
@@ -136,15 +156,17 @@ def choose_thresholds(probs: np.ndarray, labels: np.ndarray, precision: float) -
     return Thresholds(answer=answer, related=min(lowest(RELATED_PRECISION), answer))
 
 
-def _report(examples: list[Example], questions: list[GeneratedQuestion], judge: LogisticModel | None,
-            thresholds: Thresholds, x_test: np.ndarray, y_test: np.ndarray, seconds: float) -> dict:
-    held = [e for e in examples if e.held_out and e.question.answerable and any(e.correct)]
+def _report(questions: list[GeneratedQuestion], ranked: list[list[Candidate]], top_right: np.ndarray,
+            train: np.ndarray, judge: LogisticModel | None, thresholds: Thresholds, x_test: np.ndarray,
+            y_test: np.ndarray, seconds: float) -> dict:
+    answerable = np.asarray([q.answerable for q in questions])
+    held = ~train & answerable
     report: dict = {
         "questions": len(questions),
-        "answerable": sum(q.answerable for q in questions),
+        "answerable": int(answerable.sum()),
         "kinds": dict(Counter(q.kind for q in questions)),
-        "held_out": sum(e.held_out for e in examples),
-        "held_out_ranker_top1": round(sum(e.correct[0] for e in held) / len(held), 3) if held else None,
+        "held_out": int((~train).sum()),
+        "held_out_ranker_top1": round(float(top_right[held].mean()), 3) if held.any() else None,
         "thresholds": {"answer": thresholds.answer, "related": thresholds.related},
         "seconds": round(seconds, 1),
     }

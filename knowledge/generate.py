@@ -102,6 +102,9 @@ class GeneratedQuestion:
     answerable: bool
     kind: str  # which template or perturbation made it, for reports
     answer: str = ""  # the fact that answers it ("" for negatives and descriptions)
+    # Words a sentence must all hold to answer it as well as its source does (a description of
+    # a subject is answered by any sentence about the subject); () = only the source sentence.
+    evidence: tuple[str, ...] = ()
 
 
 class QuestionGenerator:
@@ -115,7 +118,7 @@ class QuestionGenerator:
         self.synonyms = {k: v for k, v in glossary.items() if has_cjk(k) and v}
         self._homophones = _homophone_table(corpus_text)
 
-    def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 18) -> list[GeneratedQuestion]:
+    def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 40) -> list[GeneratedQuestion]:
         prepared = []
         for ref in sentences:
             if not has_cjk(ref.text) and len(ref.text) < 20:
@@ -151,25 +154,28 @@ class QuestionGenerator:
                 stem = rest if subject and subject in rest else f"{subject}{rest}" if subject else rest
                 if len(stem) < 2:
                     continue
-                for _ in range(3):
+                for _ in range(5):
                     ask = self.rng.choice(ZH_ASK[fact.type])
                     text = self._zh_question(stem, ask, subject)
                     out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
             words = self._english_words(f"{subject} {rest}" if zh else rest)
-            for _ in range(2 if words else 0):
+            for _ in range(3 if words else 0):
                 text = self.rng.choice(EN_ASK[fact.type]).format(k=" ".join(words))
                 out.append(GeneratedQuestion(self._noisy_en(text), "en", fact.type, ref.row, True, "fact-en", fact.text))
         if subject and zh:
             text = self.rng.choice(ZH_ABOUT).format(s=subject)
-            out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "definition", ref.row, True, "about"))
+            out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "definition", ref.row, True, "about",
+                                         evidence=(subject,)))
             english = self._english_words(subject)
             if english:
                 text = self.rng.choice(EN_ASK["definition"]).format(k=" ".join(english))
-                out.append(GeneratedQuestion(self._noisy_en(text), "en", "definition", ref.row, True, "about-en"))
+                out.append(GeneratedQuestion(self._noisy_en(text), "en", "definition", ref.row, True, "about-en",
+                                             evidence=(subject,)))
             word = self._present_word(ref.text, subject)
             if word:
                 text = f"{subject}{self.rng.choice(ZH_ASK['yesno'])}{word}"
-                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "yesno", ref.row, True, "yesno"))
+                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "yesno", ref.row, True, "yesno",
+                                             evidence=(subject, word)))
         return out
 
     def _zh_question(self, stem: str, ask: str, subject: str) -> str:

@@ -27,7 +27,7 @@ from knowledge.ranking import Candidate
 JUDGE_FEATURES = (
     "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
     "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near", "year_agree", "number_agree",
-    "cross_lingual", "type_confidence", "n_terms",
+    "cross_lingual",
 )
 OUTCOMES = ("answer", "related", "decline")
 
@@ -68,8 +68,6 @@ def judge_features(analysis: QuestionAnalysis, ranked: list[Candidate]) -> np.nd
         top.feature("year_agree"),
         top.feature("number_agree"),
         top.feature("cross_lingual"),
-        max(analysis.type_scores.values(), default=0.0),
-        float(len(analysis.terms)),
     ], dtype=np.float32)
 
 

@@ -25,7 +25,8 @@ PASSAGES_FOR_SENTENCES = 4  # sentences come from this many fused passages, plus
 FEATURES = (
     "cos_sentence", "cos_margin", "cos_passage", "bm25", "fused_rank", "known_cov_sentence",
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
-    "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov",
+    "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
+    "with_previous_cov",
 )
 
 
@@ -76,6 +77,8 @@ def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits
         return []
     known = analysis.known_terms
     names = tuple(t for t in analysis.terms if t.name or (t.known and t.subject and t.weight >= 2.0))
+    # What is asked about the subject ("产值" in "X的产值是多少"): the known words that are not names.
+    attributes = tuple(t for t in known if t not in names) or known
     unknown_weight = sum(t.weight for t in analysis.terms if not t.known)
     total_weight = sum(t.weight for t in analysis.terms) or 1.0
     unknown_name = float(any(t.name and not t.known for t in analysis.terms))
@@ -92,14 +95,16 @@ def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits
         passage_text = f"{passage.title} {passage.section} {passage.text}"
         cov_passage = coverage(known, passage_text)
         passage_years, passage_numbers = years(passage.text), numbers(passage.text)
-        for j, sentence in enumerate(passage.sentence_texts()):
+        sentences = passage.sentence_texts()
+        for j, sentence in enumerate(sentences):
             if sentence in seen:  # overlapping passages repeat sentences
                 continue
             seen.add(sentence)
             cos = float(index.sentence_vectors[first + j] @ query_vector)
             facts = tuple(find_facts(sentence, tagger(sentence) if has_cjk(sentence) else []))
             own = f"{passage.section} {sentence}"
-            type_fact, near = _type_match(analysis, facts, sentence, known)
+            type_fact, near = _type_match(analysis, facts, sentence, attributes)
+            previous = sentences[j - 1] if j else ""
             s_years = years(sentence) or passage_years
             rows.append((hit, rank, first + j, j, sentence, facts, [
                 cos, 0.0, hit.dense if hit.dense is not None else min_dense, (hit.lexical or 0.0) / max_lexical,
@@ -108,6 +113,7 @@ def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits
                 _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),
                 float(q_zh != has_cjk(sentence)), float(q_zh != has_cjk(sentence)) * cos, 1.0 / (1 + j),
                 coverage(analysis.context_terms, own) if analysis.context_terms else 0.0,
+                coverage(known, passage.title), coverage(known, f"{passage.section} {previous} {sentence}"),
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []
@@ -117,18 +123,21 @@ def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits
     return out
 
 
-def _type_match(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: str, known: tuple[Term, ...]) -> tuple[float, float]:
-    """(probability mass of the asked types the sentence states a fact of, the same for facts
-    whose clause also names a word of the question)."""
+def _type_match(
+    analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: str, attributes: tuple[Term, ...],
+) -> tuple[float, float]:
+    """(probability mass of the asked types the sentence states a fact of; the same, each fact
+    weighted by how much of what is asked its clause names: "工业产值突破400亿元" for "产值多少")."""
     scores = analysis.type_scores
     stated = {f.type for f in facts}
-    near = {f.type for f in facts if known and any(t.found_in(f.clause_text(sentence).lower()) for t in known)}
-    mass = sum(p for t, p in scores.items() if t in FACT_TYPES)
+    near: dict[str, float] = {}
+    for f in facts:
+        near[f.type] = max(near.get(f.type, 0.0), coverage(attributes, f.clause_text(sentence)))
     # "What is X" and "is there X" are answered by any sentence about X.
     descriptive = sum(p for t, p in scores.items() if t not in FACT_TYPES)
     return (
         sum(scores.get(t, 0.0) for t in stated) + descriptive,
-        sum(scores.get(t, 0.0) for t in near) + descriptive * (1.0 if near or not mass else 0.0),
+        sum(scores.get(t, 0.0) * v for t, v in near.items()) + descriptive,
     )
 
 

@@ -44,7 +44,7 @@ def test_ask_prints_answer_with_sources(run):
 
 def test_ask_json_has_the_documented_shape(run):
     data = json.loads(run("ask", "--json", "-k", "2", "沙磁英才计划是什么？").stdout)
-    assert set(data) == {"question", "answer", "grounded", "sources"}
+    assert set(data) == {"question", "answer", "grounded", "outcome", "sources", "related"}
     assert data["grounded"] and "沙磁英才计划" in data["answer"] and len(data["sources"]) == 2
     assert set(data["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence"}
 

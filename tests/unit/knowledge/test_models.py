@@ -47,7 +47,7 @@ class _Top:
 def test_a_contradicted_year_is_never_answered_as_grounded():
     top = _Top(year_agree=-1.0, cos_sentence=0.9)
     assert "year" in contradiction(top)
-    certain = LogisticModel(JUDGE_FEATURES, (0.0,) * 16, (1.0,) * 16, (0.0,) * 16, 50.0)  # always p ≈ 1
+    certain = LogisticModel(JUDGE_FEATURES, (0.0,) * len(JUDGE_FEATURES), (1.0,) * len(JUDGE_FEATURES), (0.0,) * len(JUDGE_FEATURES), 50.0)  # always p ≈ 1
 
     from types import SimpleNamespace
 
