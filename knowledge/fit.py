@@ -22,6 +22,7 @@ from knowledge.analysis import QuestionAnalysis
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.fitted import FittedModels
 from knowledge.generate import GeneratedQuestion, QuestionGenerator, sentence_refs
+from knowledge.glossary import cedict_synonyms
 from knowledge.judge import JUDGE_FEATURES, Thresholds, judge_features
 from knowledge.models import LogisticModel, TextClassifier
 from knowledge.pipeline import Pipeline
@@ -52,7 +53,8 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     refs = sentence_refs(index.passages, index.sentence_offsets)
     unique = list({r.text: r for r in refs}.values())
     corpus = " ".join(p.text for p in index.passages)
-    questions = QuestionGenerator(pipeline.tokenizer, index.glossary, corpus, seed).generate(unique)
+    paraphrases = cedict_synonyms(set(index.term_df))
+    questions = QuestionGenerator(pipeline.tokenizer, index.glossary, corpus, seed, paraphrases).generate(unique)
     if len(questions) > MAX_QUESTIONS:
         picked = np.random.default_rng(seed).choice(len(questions), MAX_QUESTIONS, replace=False)
         questions = [questions[i] for i in sorted(picked)]
@@ -126,7 +128,7 @@ def answers(question: GeneratedQuestion, sentence: str, source: str) -> bool:
     of a subject is answered by any sentence about it)."""
     if not question.answerable:
         return False
-    return sentence == source or bool(question.evidence) and all(e in sentence for e in question.evidence)
+    return sentence == source or (bool(question.evidence) and all(e in sentence for e in question.evidence))
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5) -> np.ndarray:

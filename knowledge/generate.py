@@ -110,12 +110,18 @@ class GeneratedQuestion:
 class QuestionGenerator:
     def __init__(
         self, tokenizer: Tokenizer, glossary: Mapping[str, list[str]], corpus_text: str, seed: int = 13,
+        paraphrases: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.rng = random.Random(seed)
         self.corpus_text = corpus_text
         self.english = _reverse_glossary(glossary)
-        self.synonyms = {k: v for k, v in glossary.items() if has_cjk(k) and v}
+        # Other wordings of corpus words: the glossary's, and words the corpus never uses
+        # (`paraphrases`, from a dictionary) so that a user's unfamiliar word is no sure sign of
+        # an unanswerable question.
+        self.synonyms = {k: list(v) for k, v in glossary.items() if has_cjk(k) and v}
+        for word, others in (paraphrases or {}).items():
+            self.synonyms.setdefault(word, []).extend(others)
         self._homophones = _homophone_table(corpus_text)
 
     def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 40) -> list[GeneratedQuestion]:
@@ -181,10 +187,12 @@ class QuestionGenerator:
     def _zh_question(self, stem: str, ask: str, subject: str) -> str:
         if ask in ZH_ASK["date"] and subject and stem.startswith(subject) and len(stem) > len(subject) + 1:
             return f"{subject}{ask}{stem[len(subject):]}的"  # "园区什么时候成立的"
-        if self.rng.random() < 0.35:
-            keywords = [w for w in self.tokenizer.words(stem) if len(w) >= 2][:3]
-            if keywords:
-                stem = "".join(keywords)
+        if self.rng.random() < 0.6:
+            # People name the subject and a word or two of what they want, not the whole clause.
+            words = [w for w in self.tokenizer.words(stem) if len(w) >= 2 and w not in subject]
+            if words:
+                picked = sorted(self.rng.sample(range(len(words)), min(len(words), self.rng.choice((1, 1, 2, 3)))))
+                stem = (subject if self.rng.random() < 0.8 else "") + "".join(words[i] for i in picked)
         return f"{stem}{ask}"
 
     # --- negatives
@@ -270,7 +278,7 @@ class QuestionGenerator:
         r = self.rng
         if r.random() < 0.3:
             text = text.replace("的", "", 1) if r.random() < 0.5 else text.replace("了", "", 1)
-        if r.random() < 0.25:
+        if r.random() < 0.4:
             text = self._synonym(text)
         if r.random() < 0.15:
             at = r.randrange(len(text)) if text else 0
@@ -296,10 +304,11 @@ class QuestionGenerator:
         return r.choice(EN_PREFIXES).format(i=r.choice(EN_INDUSTRIES)) + text
 
     def _synonym(self, text: str) -> str:
-        for word in self.tokenizer.words(text):
-            if word in self.synonyms:
-                return text.replace(word, self.rng.choice(self.synonyms[word]), 1)
-        return text
+        words = [w for w in self.tokenizer.words(text) if w in self.synonyms]
+        if not words:
+            return text
+        word = self.rng.choice(words)
+        return text.replace(word, self.rng.choice(self.synonyms[word]), 1)
 
     def _typo_zh(self, text: str) -> str:
         spots = [i for i, ch in enumerate(text) if ch in self._homophones]

@@ -97,6 +97,33 @@ def cedict_glossary(lines: Iterable[str], corpus_words: set[str]) -> dict[str, l
     return glossary
 
 
+def cedict_synonyms(corpus_words: set[str], lines: Iterable[str] | None = None, limit: int = 4) -> dict[str, list[str]]:
+    """Corpus word → other Chinese words that CC-CEDICT defines the same way ("researcher":
+    科研人员 and 研究人员) and the corpus never uses: how a user may say a word of the articles."""
+    by_sense: dict[str, set[str]] = {}
+    senses_of: dict[str, set[str]] = {}
+    for line in _dictionary_lines() if lines is None else lines:
+        match = _ENTRY_RE.match(line)
+        chinese = match.group(1) if match else ""
+        if len(chinese) < 2 or not _HANZI_RE.match(chinese):
+            continue
+        # The first two definitions, whole and short: a shared *exact* sense, not a shared word.
+        for definition in match.group(2).split("/")[:2]:
+            if _SKIP_RE.search(definition):
+                continue
+            sense = _LEADING_RE.sub("", re.sub(r"\([^)]*\)", " ", definition.lower()).strip())
+            if sense and len(sense.split()) <= MAX_PHRASE_WORDS:
+                by_sense.setdefault(sense, set()).add(chinese)
+                if chinese in corpus_words:
+                    senses_of.setdefault(chinese, set()).add(sense)
+    out: dict[str, list[str]] = {}
+    for word, senses in senses_of.items():
+        others = sorted({w for sense in senses for w in by_sense[sense] if w not in corpus_words and w != word})
+        if others:
+            out[word] = others[:limit]
+    return out
+
+
 def parse_vocabulary(text: str) -> dict[str, list[str]]:
     """Lines `english, forms = 中文, 词语` (English keys stemmed) or `中文 = 同义词, …`; # comments."""
     vocabulary: dict[str, list[str]] = {}
