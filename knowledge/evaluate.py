@@ -133,10 +133,9 @@ def ablation(service, cases: list[Case]) -> list[tuple[str, dict[str, Any]]]:
         ("hybrid (default)", {}),
         ("dense only", {"lexical_weight": 0.0}),
         ("BM25 only", {"dense_weight": 0.0}),
-        ("hybrid, no abstention", {"abstain": False}),
+        ("hybrid, no ranker (cosine order)", {"ranker": False}),
+        ("hybrid, no judge (every question answered)", {"abstain": False}),
     ]
-    if service.settings.answerer == "learned":  # the fitted stages, each left out in turn
-        variants.insert(3, ("learned, no ranker (cosine order)", {"ranker": False}))
     return [(name, evaluate(cases, service_asker(service, **options)).summary()) for name, options in variants]
 
 

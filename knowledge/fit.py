@@ -145,7 +145,7 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5) -> np.n
 
 
 def choose_thresholds(probs: np.ndarray, labels: np.ndarray, precision: float) -> Thresholds:
-    """The lowest thresholds whose answers reach `precision` (answer) and 0.5 (related)."""
+    """The lowest thresholds whose answers reach `precision` (answer) and RELATED_PRECISION (related)."""
 
     def lowest(target: float) -> float:
         for t in np.unique(np.round(probs, 3)):
@@ -155,7 +155,10 @@ def choose_thresholds(probs: np.ndarray, labels: np.ndarray, precision: float) -
         return 1.0
 
     answer = lowest(precision)
-    return Thresholds(answer=answer, related=min(lowest(RELATED_PRECISION), answer))
+    # Related passages are offered only above what half of the wrong tops score: below that,
+    # a passage is as likely to be noise as help.
+    floor = float(np.median(probs[~labels])) if (~labels).any() else 0.0
+    return Thresholds(answer=answer, related=min(max(lowest(RELATED_PRECISION), floor), answer))
 
 
 def _report(questions: list[GeneratedQuestion], ranked: list[list[Candidate]], top_right: np.ndarray,

@@ -52,20 +52,7 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
-    max_answer_sentences: int = 2
     max_question_chars: int = 500
-    # Grounding: score = term coverage + gain * (best sentence cosine - pivot) >= threshold,
-    # with its own pivot and threshold when question and article languages differ.
-    # Calibrated with `knowledge calibrate` (see README, "How grounding is decided").
-    grounding_gain: float = 5.0
-    grounding_pivot: float = 0.85
-    grounding_threshold: float = 0.66
-    grounding_pivot_cross: float = 0.75
-    grounding_threshold_cross: float = 0.43
-    # "rules" (the hand-weighted grounding above) or "learned": question analysis, a sentence
-    # ranker and a grounding judge fitted at build time on questions generated from the
-    # articles (knowledge/fit.py), with three outcomes (answer, related passage, decline).
-    answerer: str = "rules"
     # The learned judge answers when its out-of-fold precision on generated questions reaches this.
     judge_precision: float = 0.9
 

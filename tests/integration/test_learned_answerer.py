@@ -1,4 +1,4 @@
-"""The learned answerer (KB_ANSWERER=learned) end to end on a small corpus written here:
+"""The answerer end to end on a small corpus written here:
 index built, ranker and judge fitted on generated questions, questions answered."""
 
 from dataclasses import replace
@@ -28,7 +28,7 @@ def learned(tmp_path_factory, embedder) -> KnowledgeService:
     for name, text in ARTICLES.items():
         (articles / name).write_text(text, encoding="utf-8")
     settings = replace(Settings.from_env({}), articles_dir=articles, index_dir=base / "index",
-                       cache_dir=base / "cache", answerer="learned")
+                       cache_dir=base / "cache")
     build_index(settings, embedder)
     return KnowledgeService.from_settings(settings, embedder)
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from knowledge.analysis import Analyzer
 from knowledge.glossary import (
     build_glossary,
     cedict_glossary,
@@ -10,7 +11,7 @@ from knowledge.glossary import (
     stem,
 )
 from knowledge.lexical import Tokenizer
-from knowledge.terms import coverage, key_terms
+from knowledge.ranking import coverage
 
 # Real CC-CEDICT lines (the shapes that misled the old glossary).
 CEDICT = [
@@ -76,7 +77,7 @@ def test_malformed_vocabulary_lines_are_reported(bad):
 def test_shipped_vocabulary_parses_and_covers_the_domain_words():
     vocabulary = domain_vocabulary()
     assert vocabulary["park"][0] == "园区"
-    for word in ("found", "zone", "incentive", "talent", "platform", "cluster", "rent"):
+    for word in ("found", "zone", "incentive", "talent", "platform", "cluster"):
         assert vocabulary[stem(word)], word
     assert "公园" not in vocabulary["park"]
 
@@ -88,21 +89,21 @@ def test_pinyin_names_map_to_the_corpus_words_they_spell():
 
 def test_english_question_terms_use_the_glossary(tokenizer):
     g = build_glossary(CORPUS, parse_vocabulary("park = 园区, 产业园\nfounded = 成立, 授牌\nrent = 租金\n"), CEDICT)
-    terms = {t.text: t for t in key_terms("When was the park founded?", tokenizer, {}, 20, g)}
-    assert terms["park"].alternatives == ("园区", "产业园")
-    assert coverage(terms.values(), "2017年3月16日,重庆大学城科技产业园正式获市科委授牌成立。") == 1.0
-    rent = key_terms("What is the rent?", tokenizer, {}, 20, g)
+    terms = {t.text: t for t in Analyzer(tokenizer, {}, 20, g).terms("When was the park founded?")}
+    assert terms["park"].forms[1:] == ("园区", "产业园")
+    assert coverage(tuple(terms.values()), "2017年3月16日,重庆大学城科技产业园正式获市科委授牌成立。") == 1.0
+    rent = Analyzer(tokenizer, {}, 20, g).terms("What is the rent?")
     assert coverage(rent, "园区规划面积约18平方公里") == 0.0  # nothing about rent: not covered
 
 
 def test_chinese_question_terms_use_other_wordings(tokenizer):
     g = build_glossary(CORPUS, parse_vocabulary("挂牌 = 授牌, 成立\n"), [])
-    terms = {t.text: t for t in key_terms("这个产业园是哪一年挂牌的？", tokenizer, {}, 20, g)}
-    assert terms["挂牌"].alternatives == ("授牌", "成立")
-    assert coverage([terms["挂牌"]], "正式获市科委授牌成立") == 1.0
+    terms = {t.text: t for t in Analyzer(tokenizer, {}, 20, g).terms("这个产业园是哪一年挂牌的？")}
+    assert terms["挂牌"].forms[1:] == ("授牌", "成立")
+    assert coverage((terms["挂牌"],), "正式获市科委授牌成立") == 1.0
 
 
 def test_thousands_separators_make_one_number(tokenizer):
     g = build_glossary({"万人"}, parse_vocabulary("10000 = 万\n"), [])
-    texts = [t.text for t in key_terms("How many patents per 10,000 people?", tokenizer, {}, 20, g)]
+    texts = [t.text for t in Analyzer(tokenizer, {}, 20, g).terms("How many patents per 10,000 people?")]
     assert "10000" in texts and "000" not in texts and "per" not in texts

@@ -12,9 +12,9 @@ def test_defaults_work_without_environment():
 
 
 def test_environment_overrides_are_typed(tmp_path):
-    s = Settings.from_env({"KB_CHUNK_SIZE": "300", "KB_INDEX_DIR": str(tmp_path), "KB_GROUNDING_GAIN": "2.5",
+    s = Settings.from_env({"KB_CHUNK_SIZE": "300", "KB_INDEX_DIR": str(tmp_path), "KB_JUDGE_PRECISION": "0.95",
                            "KB_INDEX_TYPE": "hnsw", "KB_UNRELATED": "x"})
-    assert s.chunk_size == 300 and s.grounding_gain == 2.5 and s.index_type == "hnsw"
+    assert s.chunk_size == 300 and s.judge_precision == 0.95 and s.index_type == "hnsw"
     assert s.index_dir == Path(tmp_path)
 
 
