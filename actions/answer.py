@@ -101,7 +101,7 @@ class ActionAnswerQuestion(Action):
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
         dispatcher.utter_message(**reply(key, lang, self._settings.park_name(lang)).message())
-        dispatcher.utter_message(json_message=answer_payload(answer))
+        dispatcher.utter_message(json_message=answer_payload(None))  # a refusal cites nothing
 
     @staticmethod
     def _apologise(dispatcher: CollectingDispatcher, lang: str) -> list[dict[str, Any]]:

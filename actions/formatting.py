@@ -16,10 +16,12 @@ def format_answer(answer: Answer) -> str:
     title = source.title.strip() if source else ""
     section = _section(source)
     if answer.lang == "en":
+        # A quotation, not a translation: say so when the article is Chinese.
+        note = " (quoted from the article in Chinese)" if _is_chinese(answer.answer) else ""
         if not title:
-            return f"From the park's articles: {answer.answer}"
+            return f"From the park's articles: {answer.answer}{note}"
         where = f"《{title}》 ({section})" if section else f"《{title}》"
-        return f"According to {where}: {answer.answer}"
+        return f"According to {where}: {answer.answer}{note}"
     if not title:
         return f"根据园区发布的文章：{answer.answer}"
     where = f"《{title}》（{section}）" if section else f"《{title}》"

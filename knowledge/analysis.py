@@ -77,6 +77,7 @@ class QuestionAnalysis:
     followup: bool = False
     query: str = ""  # what retrieval searches: the asked part, after the previous subject for a follow-up
     context_terms: tuple[Term, ...] = field(default=())
+    focus: Term | None = None  # the thing asked about, next to the question word ("多少个测试台")
 
     @property
     def known_terms(self) -> tuple[Term, ...]:
@@ -88,6 +89,7 @@ class QuestionAnalysis:
             "type_scores": {k: round(v, 3) for k, v in sorted(self.type_scores.items(), key=lambda kv: -kv[1])[:3]},
             "terms": [{"text": t.text, "weight": round(t.weight, 2), "known": t.known, "subject": t.subject,
                        "name": t.name} for t in self.terms],
+            "focus": self.focus.text if self.focus else None,
             "years": sorted(self.years), "numbers": sorted(self.numbers), "followup": self.followup,
             "query": self.query,
         }
@@ -132,6 +134,23 @@ def split_self_description(text: str) -> tuple[str, str]:
     return (asked or text), match.group(0).strip(" ，,。.")
 
 
+def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
+    """The term a question word asks about: the one right after it ("多少个测试台", "哪些政策",
+    "how many companies"), else the one right before it ("测试台有多少个", "产值是多少")."""
+    match = _ASK_RE.search(asked)
+    if not match or not terms:
+        return None
+    lowered = asked.lower()
+    spans = [(lowered.find(t.text.lower()), t) for t in terms]
+    spans = [(pos, t) for pos, t in spans if pos >= 0]
+    reach = 3 if has_cjk(match.group(0)) else 16  # "多少个X"; "how many (big) Xs"
+    after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + reach]
+    if after:
+        return min(after, key=lambda pt: pt[0])[1]
+    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
+    return max(before, key=lambda pt: pt[0])[1] if before else None
+
+
 class Analyzer:
     """Analyses questions against one built index (its word statistics and glossary)."""
 
@@ -163,6 +182,7 @@ class Analyzer:
             text=text, asked=asked, context=context, lang=lang, answer_type=answer_type, type_scores=scores,
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
+            focus=focus_of(asked, terms),
         )
 
     def terms(self, text: str) -> tuple[Term, ...]:
@@ -184,10 +204,11 @@ class Analyzer:
         return tuple(out.values())
 
     def leans_on_previous(self, asked: str, terms: tuple[Term, ...]) -> bool:
-        """A follow-up points back ("它", "it", "当时") or names no subject the corpus knows."""
+        """A follow-up points back ("它", "it", "当时") or names no subject of its own: only
+        attribute words ("占地多大？") or actions ("建成以后主要用来做什么？")."""
         if set(self.tokenizer.segment(asked)) & (ZH_ANAPHORA | EN_ANAPHORA):
             return True
-        subjects = [t for t in terms if t.subject and t.known]
+        subjects = [t for t in terms if t.subject]
         if not subjects:
             return True
         verbs = self.tokenizer.verbs(asked)

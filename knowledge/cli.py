@@ -76,6 +76,12 @@ def _print_answer(console, answer, explain: str | None) -> None:
         for i, src in enumerate(answer.sources, 1):
             where = f"《{src.title}》" + (f" · {src.section}" if src.section else "")
             console.print(f"[dim]\\[{i}] {where} ({src.source}, {src.id}, score {src.score:.4f})[/dim]")
+    elif answer.related:
+        near = answer.related[0]
+        console.print(
+            f"文章没有直接回答这个问题。最接近的内容（《{near.title}》）：{near.sentence}" if answer.lang == "zh"
+            else f"The articles do not answer this directly. The closest passage (《{near.title}》): {near.sentence}"
+        )
     else:
         console.print(
             "文章中没有找到这个问题的答案。" if answer.lang == "zh"

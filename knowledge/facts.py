@@ -20,7 +20,8 @@ FACT_TYPES = ("date", "amount", "area", "count", "percent", "place", "organisati
 _NUM = r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]{1,5})"
 _MAGNITUDE = r"(?:余|多)?(?:万|千|百|亿)?(?:余|多)?"
 _CLASSIFIER = r"[个家所人名位项件座条种类处栋套间辆台期批]"
-_CLAUSE_RE = re.compile(r"[^，。,；;！？!?：:\n]+")
+# Clauses end at punctuation, but not at the comma inside a number ("5,000").
+_CLAUSE_RE = re.compile(r"(?:[^，。,；;！？!?：:\n]|(?<=\d),(?=\d{3}))+")
 _EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 _PATTERNS: dict[str, re.Pattern[str]] = {

@@ -78,6 +78,11 @@ ZH_PREFIXES = ("", "", "", "", "你好，", "请问", "您好，请问", "麻烦
 ZH_SUFFIXES = ("？", "？", "?", "", "呢？", "啊？", "？谢谢", "，谢谢！", "呀", "？😊")
 EN_PREFIXES = ("", "", "", "Hi, ", "Hello, ", "Quick question: ", "We are a {i} company, ", "Could you tell me: ")
 EN_INDUSTRIES = ("battery", "chip packaging", "medical device", "software", "robotics", "logistics", "new materials")
+# How the asks above are put (the thing asked about next to the question word).
+_ABSENT_TEMPLATES = (
+    ("{s}有多少{c}{a}", "count"), ("{s}有没有{a}", "yesno"), ("{s}的{a}是多少", "amount"), ("{s}{a}怎么样", "definition"),
+    ("{s}有几{c}{a}", "count"), ("{s}的{a}在哪里", "place"),
+)
 _FILLERS = ("大概", "目前", "一般", "现在", "大约")
 _EDGE_WORDS_RE = re.compile(r"^(?:约|达|为|预计|规划|已经|已|有|共|其中|目前|还|都|并|同时|此外|另外|而且)+|(?:约|达|为|等|的)+$")
 _FAKE_NAME_CHARS = "青岚星河云锦天麓龙泉金凤翠湖银杉华阳沧澜紫荆蓝湾松岭鹤鸣"
@@ -123,6 +128,7 @@ class QuestionGenerator:
         for word, others in (paraphrases or {}).items():
             self.synonyms.setdefault(word, []).extend(others)
         self._homophones = _homophone_table(corpus_text)
+        self._titles: dict[str, str] = {}
 
     def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 40) -> list[GeneratedQuestion]:
         prepared = []
@@ -135,7 +141,10 @@ class QuestionGenerator:
         by_subject: dict[str, set[str]] = defaultdict(set)  # subject -> fact types any sentence naming it states
         for subject in {s for _, _, s in prepared if s}:
             for ref, facts, _ in prepared:
-                if subject in ref.text or subject in ref.section:
+                # An article says "园区…" of the park its title names: what any of its sentences
+                # states may be about that park.
+                owner = self._title_name(ref.title)
+                if subject in ref.text or subject in ref.section or (owner and (subject in owner or owner in subject)):
                     by_subject[subject].update(f.type for f in facts)
         out: list[GeneratedQuestion] = []
         for ref, facts, subject in prepared:
@@ -151,18 +160,22 @@ class QuestionGenerator:
     def _positives(self, ref: SentenceRef, facts: list[Fact], subject: str) -> list[GeneratedQuestion]:
         out: list[GeneratedQuestion] = []
         zh = has_cjk(ref.text)
+        owner = self._title_name(ref.title)
         for fact in facts:
             if fact.type == "organisation" and (fact.text in subject or subject in fact.text):
                 continue  # the subject itself is no answer to a question about it
             clause = fact.clause_text(ref.text)
             rest = _EDGE_WORDS_RE.sub("", (clause[: fact.start - fact.clause[0]] + clause[fact.end - fact.clause[0]:]).strip())
             if zh:
-                stem = rest if subject and subject in rest else f"{subject}{rest}" if subject else rest
-                if len(stem) < 2:
-                    continue
                 for _ in range(5):
+                    # Half the time the question names what the article is about (the park in its
+                    # title), as an investor would, rather than the sentence's own subject.
+                    who = owner if owner and owner not in subject and self.rng.random() < 0.5 else subject
+                    stem = rest if who and who in rest else f"{who}{rest}"
+                    if len(stem) < 2:
+                        break
                     ask = self.rng.choice(ZH_ASK[fact.type])
-                    text = self._zh_question(stem, ask, subject)
+                    text = self._zh_question(stem, ask, who)
                     out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
             words = self._english_words(f"{subject} {rest}" if zh else rest)
             for _ in range(3 if words else 0):
@@ -212,10 +225,10 @@ class QuestionGenerator:
                 if english and self.rng.random() < 0.8:
                     text = self.rng.choice(EN_MISSING[kind]).format(s=" ".join(english))
                     out.append(GeneratedQuestion(self._noisy_en(text), "en", kind, ref.row, False, "missing-attribute-en"))
-            ask = next((a for a in self.rng.sample(COMMON_ASKS, len(COMMON_ASKS)) if a not in self.corpus_text), "")
-            if ask:
-                text = self.rng.choice(("{s}有多少{a}", "{s}有没有{a}", "{s}的{a}是多少", "{s}{a}怎么样")).format(s=subject, a=ask)
-                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "count", ref.row, False, "absent-thing"))
+            absent = [a for a in self.rng.sample(COMMON_ASKS, len(COMMON_ASKS)) if a not in self.corpus_text][:2]
+            for ask, (template, kind) in zip(absent, self.rng.sample(_ABSENT_TEMPLATES, 2), strict=False):
+                text = template.format(s=subject, a=ask, c=self.rng.choice("个家所人项"))
+                out.append(GeneratedQuestion(self._noisy_zh(text), "zh", kind, ref.row, False, "absent-thing"))
             fake = self._fake_name(subject)
             positives = self._positives(ref, facts, subject)
             if positives and fake:
@@ -249,15 +262,26 @@ class QuestionGenerator:
     # --- wording
 
     def _subject(self, ref: SentenceRef, facts: list[Fact], tagged: list[tuple[str, str]]) -> str:
-        """What the sentence is about: its first name, else its section heading's, else its first noun."""
+        """What the sentence is about: its first name; else the name its article's title gives
+        (a sentence says "园区…" where the question names the park); else its first noun."""
         names = [f.text for f in facts if f.type == "organisation" and len(f.text) <= 16]
         if names:
             return names[0]
         for word, flag in tagged:
             if flag in ("ns", "nt", "nz") and len(word) >= 2:
                 return word
+        title = self._title_name(ref.title)
+        if title:
+            return title
         nouns = [w for w, flag in tagged if flag == "n" and len(w) >= 2]
         return nouns[0] if nouns else ""
+
+    def _title_name(self, title: str) -> str:
+        if title not in self._titles:
+            tagged = self.tokenizer.tagged(title) if has_cjk(title) else []
+            names = [f.text for f in find_facts(title, tagged) if f.type == "organisation" and len(f.text) <= 16]
+            self._titles[title] = names[0] if names else ""
+        return self._titles[title]
 
     def _present_word(self, sentence: str, subject: str) -> str:
         words = [w for w, flag in self.tokenizer.tagged(sentence)
@@ -268,8 +292,12 @@ class QuestionGenerator:
         if not has_cjk(text):
             return [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", text)][:6]
         out: list[str] = []
-        for word in self.tokenizer.words(text):
+        for word, flag in self.tokenizer.tagged(text):
             english = self.english.get(word)
+            # A pinyin spelling stands for a place or person name only ("Shapingba"), never for
+            # a word that has a translation the glossary lacks ("Jianzhumianji").
+            if english and english[:1].isupper() and not flag.startswith(("ns", "nr")):
+                continue
             if english and english not in out:
                 out.append(english)
         return out[:5]
@@ -290,7 +318,7 @@ class QuestionGenerator:
 
     def _noisy_en(self, text: str) -> str:
         r = self.rng
-        if r.random() < 0.25:
+        if r.random() < 0.12:
             words = text.split()
             long = [i for i, w in enumerate(words) if len(w) > 4]
             if long:

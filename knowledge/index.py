@@ -72,8 +72,18 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
         "index": dense_params(settings).describe(),
         "sources": source_hashes(settings.articles_dir),
         "glossary": glossary_fingerprint(),  # the shipped vocabulary shapes glossary.json
-        "fit": {"version": FIT_VERSION, "precision": settings.judge_precision},
+        "fit": {"version": FIT_VERSION, "precision": settings.judge_precision, "features": feature_fingerprint()},
     }
+
+
+def feature_fingerprint() -> str:
+    """Changes when the ranker's or judge's features do: their fitted weights are then stale."""
+    import hashlib
+
+    from knowledge.judge import JUDGE_FEATURES
+    from knowledge.ranking import FEATURES
+
+    return hashlib.sha256("|".join((*FEATURES, "/", *JUDGE_FEATURES)).encode()).hexdigest()[:12]
 
 
 def embedding_text(passage: Passage) -> str:
@@ -274,6 +284,8 @@ class KnowledgeIndex:
             term_data = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
             glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
             models = FittedModels.load(build / MODELS) if (build / MODELS).exists() else FittedModels()
+            if manifest.get("fit", {}).get("features") != feature_fingerprint():
+                raise IndexNotReadyError(f"the index at {build} was fitted with other features: {FIX}")
         except (OSError, ValueError, KeyError, TypeError, KnowledgeError) as exc:
             raise IndexNotReadyError(f"the index at {build} is incomplete or corrupt ({exc}): {FIX}") from exc
         counts = manifest.get("counts", {})

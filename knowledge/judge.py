@@ -27,7 +27,7 @@ from knowledge.ranking import Candidate
 JUDGE_FEATURES = (
     "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
     "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near", "year_agree", "number_agree",
-    "cross_lingual",
+    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence",
 )
 OUTCOMES = ("answer", "related", "decline")
 
@@ -68,17 +68,34 @@ def judge_features(analysis: QuestionAnalysis, ranked: list[Candidate]) -> np.nd
         top.feature("year_agree"),
         top.feature("number_agree"),
         top.feature("cross_lingual"),
+        top.feature("cross_cos"),  # cross-lingual cosines run lower: their own slope
+        top.feature("focus_near"),
+        top.feature("attr_cov_sentence"),
     ], dtype=np.float32)
 
 
-def contradiction(top: Candidate) -> str:
+QUANTITIES = ("count", "amount", "area", "percent")
+
+
+def contradiction(top: Candidate, quantity: bool = False) -> str:
+    """Why the top sentence cannot be the answer whatever the probability ("" when it can);
+    `quantity`: the question asks how many or how much of something."""
     if top.feature("year_agree") < 0:
         return "the question names a year the passage does not state"
     if top.feature("number_agree") < 0:
         return "the question names a number the passage does not state"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
         return "the question names something no article mentions"
+    if top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or quantity):
+        # "多少个测试台": a number of something else is no answer, however close the sentence.
+        return "the sentence does not name what the question asks about"
     return ""
+
+
+def on_topic(top: Candidate) -> bool:
+    """A passage is worth showing as related only when the corpus knows most of what the question
+    says and the sentence names some of it: "明天天气怎么样" gets topics, not a random passage."""
+    return top.feature("unknown_share") <= 0.5 and top.feature("known_cov_sentence") > 0
 
 
 def judge(
@@ -91,10 +108,10 @@ def judge(
     if model is None:  # no fitted judge (a corpus too small to generate both kinds of question)
         return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named)
     p = float(model.prob(row)[0])
-    conflict = contradiction(ranked[0])
+    conflict = contradiction(ranked[0], analysis.answer_type in QUANTITIES)
     if p >= thresholds.answer and not conflict:
         return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)
-    if p >= thresholds.related:
+    if p >= thresholds.related and on_topic(ranked[0]):
         why = conflict or f"p={p:.3f} < {thresholds.answer:.3f}"
         return Judgement("related", p, f"{why}: shown as the closest passage", named)
     return Judgement("decline", p, f"p={p:.3f} < {thresholds.related:.3f}", named)

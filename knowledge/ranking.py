@@ -26,7 +26,7 @@ FEATURES = (
     "cos_sentence", "cos_margin", "cos_passage", "bm25", "fused_rank", "known_cov_sentence",
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
     "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
-    "with_previous_cov",
+    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known",
 )
 
 
@@ -109,11 +109,14 @@ def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits
             rows.append((hit, rank, first + j, j, sentence, facts, [
                 cos, 0.0, hit.dense if hit.dense is not None else min_dense, (hit.lexical or 0.0) / max_lexical,
                 1.0 / rank, coverage(known, own), cov_passage, unknown_weight / total_weight,
-                coverage(names, f"{passage.title} {own}") if names else 1.0, unknown_name, type_fact, near,
+                coverage(names, f"{passage.title} {passage.section} {previous} {sentence}") if names else 1.0,
+                unknown_name, type_fact, near,
                 _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),
                 float(q_zh != has_cjk(sentence)), float(q_zh != has_cjk(sentence)) * cos, 1.0 / (1 + j),
                 coverage(analysis.context_terms, own) if analysis.context_terms else 0.0,
                 coverage(known, passage.title), coverage(known, f"{passage.section} {previous} {sentence}"),
+                coverage(attributes, sentence), _focus_near(analysis, facts, sentence, f"{passage.section} {previous}"),
+                float(analysis.focus is not None and analysis.focus.known),
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []
@@ -139,6 +142,19 @@ def _type_match(
         sum(scores.get(t, 0.0) for t in stated) + descriptive,
         sum(scores.get(t, 0.0) * v for t, v in near.items()) + descriptive,
     )
+
+
+def _focus_near(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: str, context: str) -> float:
+    """1 when the thing asked about stands next to a fact of the asked type ("12个测试台" for
+    "多少个测试台"), 0.5 when it is only somewhere in the sentence or the heading or sentence
+    before it, 0 when absent."""
+    focus = analysis.focus
+    if focus is None:
+        return 1.0
+    asked = {t for t, p in analysis.type_scores.items() if p >= 0.2}
+    if any(f.type in asked and focus.found_in(f.clause_text(sentence).lower()) for f in facts):
+        return 1.0
+    return 0.5 if focus.found_in(f"{context} {sentence}".lower()) else 0.0
 
 
 def rank(cands: list[Candidate], model: LogisticModel | None) -> list[Candidate]:

@@ -65,7 +65,7 @@ def test_eval_library_scores_lists_failures_and_prints_the_ablation(tiny_set: Pa
                  "--min-followups", "1", "--json", str(out))  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "answer accuracy, Chinese" in result.stdout and "follow-ups right" in result.stdout
-    for variant in ("hybrid (default)", "dense only", "BM25 only", "hybrid, no abstention"):
+    for variant in ("hybrid (default)", "dense only", "BM25 only", "no ranker", "no judge"):
         assert variant in result.stdout
     figures = json.loads(out.read_text())
     assert figures["counts"]["library"]["followups"] == [1, 1]

@@ -64,6 +64,12 @@ def test_build_is_incremental_and_atomic(settings, embedder):
     assert first.build.exists()  # older builds stay for servers still reading them
 
 
+def quoted(answer) -> str:
+    """The sentence the answer quotes, or the closest one it offers as related: a corpus of a few
+    sentences generates too few questions to fit a judge, so it offers rather than asserts."""
+    return (answer.sources or answer.related)[0].sentence
+
+
 def test_service_hot_reloads_a_new_build(settings, embedder):
     build_index(settings, embedder)
     service = KnowledgeService.from_settings(settings, embedder)
@@ -73,7 +79,7 @@ def test_service_hot_reloads_a_new_build(settings, embedder):
     build_index(settings, embedder)
     assert service.reload_if_changed() is True and service.build != old
     answer = service.ask("How many test benches does the robotics lab have?")
-    assert answer.grounded and "12 test benches" in answer.answer
+    assert "12 test benches" in quoted(answer)  # from the new build
 
 
 def test_a_broken_new_build_is_not_served(settings, embedder, monkeypatch):
@@ -88,7 +94,7 @@ def test_a_broken_new_build_is_not_served(settings, embedder, monkeypatch):
     os.symlink(os.path.relpath(broken, settings.index_dir), tmp)
     os.replace(tmp, link)
     assert service.reload_if_changed() is False
-    assert service.build == good and service.ask("示范科技园什么时候成立？").grounded
+    assert service.build == good and "2020年5月1日" in quoted(service.ask("示范科技园什么时候成立？"))
     # The broken build is remembered, not reloaded on every question; a good one is taken again.
     calls = []
     real_load = KnowledgeIndex.load.__func__
@@ -125,7 +131,7 @@ def test_markdown_and_html_articles_are_ingested(settings, embedder):
     build_index(settings, embedder)
     service = KnowledgeService.from_settings(settings, embedder)
     answer = service.ask("How many start-ups does the incubator host?")
-    assert answer.grounded and "30 start-ups" in answer.answer
+    assert "30 start-ups" in (answer.sources or answer.related)[0].text  # the paragraph is indexed
     assert {p.source for p in service.index.passages} == {"a.md", "c.html"}
     assert not any("Download" in p.text or "Nice!" in p.text for p in service.index.passages)
     section = next(p.section for p in service.index.passages if "房租" in p.text)

@@ -1,4 +1,4 @@
-from actions.formatting import answer_payload, format_answer
+from actions.formatting import answer_payload, format_answer, format_related
 from knowledge.types import Answer, Source
 
 
@@ -24,8 +24,8 @@ def test_chinese_answer_cites_title_and_section() -> None:
 
 def test_english_question_gets_an_english_introduction_and_the_original_snippet() -> None:
     text = format_answer(grounded("en"))
-    assert text.startswith("According to 《大学城科技园》 (园区建设): ")
-    assert text.endswith("科创中心位于大学城南路与大学城中路交汇处。")
+    assert text.startswith("According to 《大学城科技园》 (园区建设): 科创中心位于大学城南路与大学城中路交汇处。")
+    assert text.endswith(" (quoted from the article in Chinese)")  # a quotation, not a translation
 
 
 def test_missing_or_redundant_section_is_left_out() -> None:
@@ -49,3 +49,13 @@ def test_payload_of_no_answer_cites_nothing() -> None:
     near_miss = Answer(question="q", answer="", grounded=False, sources=[source()], lang="zh")
     assert answer_payload(near_miss) == {"grounded": False, "sources": []}
     assert answer_payload(None) == {"grounded": False, "sources": []}
+
+
+def test_a_related_passage_is_said_not_to_answer() -> None:
+    near = Answer(question="q", answer="", grounded=False, lang="zh", outcome="related",
+                  related=[Source("p1", "park.txt", "大学城科技园", "", "……", 0.3, "科创中心占地约78亩。")])
+    text = format_related(near, "本园区")
+    assert text.startswith("本园区发布的文章没有直接回答这个问题") and text.endswith("科创中心占地约78亩。")
+    assert answer_payload(near) == {"grounded": False, "sources": [], "related": [near.related[0].to_dict()]}
+    english = format_related(Answer("q", "", False, lang="en", outcome="related", related=near.related), "the park")
+    assert english.startswith("The articles of the park don't answer this directly") and "(in Chinese)" in english
