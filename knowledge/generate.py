@@ -166,6 +166,9 @@ class QuestionGenerator:
                 continue  # the subject itself is no answer to a question about it
             clause = fact.clause_text(ref.text)
             rest = _EDGE_WORDS_RE.sub("", (clause[: fact.start - fact.clause[0]] + clause[fact.end - fact.clause[0]:]).strip())
+            if len(self.tokenizer.words(rest)) < 2:
+                # A fact alone in its clause ("2017年3月16日，园区…成立"): the rest of the sentence says what it is of.
+                rest = _EDGE_WORDS_RE.sub("", (ref.text[: fact.start] + ref.text[fact.end:]).strip(" ，,。.；;"))
             if zh:
                 for _ in range(5):
                     # Half the time the question names what the article is about (the park in its

@@ -45,14 +45,22 @@ class _Top:
 
 
 def test_a_contradicted_year_is_never_answered_as_grounded():
-    top = _Top(year_agree=-1.0, cos_sentence=0.9)
+    top = _Top(year_agree=-1.0, cos_sentence=0.9, known_cov_sentence=1.0)
     assert "year" in contradiction(top)
     certain = LogisticModel(JUDGE_FEATURES, (0.0,) * len(JUDGE_FEATURES), (1.0,) * len(JUDGE_FEATURES), (0.0,) * len(JUDGE_FEATURES), 50.0)  # always p ≈ 1
 
     from types import SimpleNamespace
 
-    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=())
+    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=(), answer_type="count")
     result = judge(analysis, [top], certain, Thresholds(answer=0.5, related=0.1))
     assert result.probability > 0.99
     assert result.outcome == "related"
     assert not result.grounded
+
+
+def test_a_number_of_something_else_is_no_answer_to_how_many():
+    # "多少个测试台" against "智能机器人一批…": the thing counted is not the thing asked about.
+    top = _Top(focus_near=0.0, focus_known=0.0, known_cov_sentence=1.0)
+    assert "asks about" in contradiction(top, quantity=True)
+    assert contradiction(top, quantity=False) == ""  # "what is X" needs no counted thing
+    assert contradiction(_Top(focus_near=0.5), quantity=True) == ""  # named in the sentence
