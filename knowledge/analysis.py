@@ -25,16 +25,17 @@ from knowledge.text import detect_lang, has_cjk
 
 # Courtesies carry no question: greetings, thanks, praise and emoji around the asking part.
 _COURTESY_RE = re.compile(
-    r"^(?:(?:你好|您好|哈喽|嗨|hi|hello|hey|dear|老师|客服|小助手|请问一下|请问|麻烦问一下|麻烦问下|麻烦|打扰了|打扰一下|想问一下|想问下|问一下|问下|咨询一下|我想咨询一下|我想了解一下|想了解一下)[\s,，!！~～。.、:：]*)+"
-    r"|(?:[\s,，!！~～。.]*(?:谢谢|多谢|感谢|谢啦|thanks|thank you|thx|太好了|好的|好滴|辛苦了|please)[\s,，!！~～。.]*)+$",
+    r"^(?:(?:你好|您好|哈喽|嗨|(?:hi|hello|hey|dear)\b|老师|客服|小助手|请问一下|请问|麻烦问一下|麻烦问下|麻烦|打扰了|打扰一下|想问一下|想问下|问一下|问下|咨询一下|我想咨询一下|我想了解一下|想了解一下)[\s,，!！~～。.、:：]*)+"
+    # Each separator belongs to one side only: the pattern stays linear on "谢谢，谢谢，…".
+    r"|[\s,，!！~～。.]*(?:(?:谢谢|多谢|感谢|谢啦|thanks|thank you|thx|太好了|好的|好滴|辛苦了|please)[\s,，!！~～。.]*)+$",
     re.I,
 )
 _EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+")
 # "我们是做储能设备的，" / "我司主要从事…" / "We are a battery maker,": who is asking, not what.
 _SELF_RE = re.compile(
-    r"(?:我们|我司|本公司|我公司|我们公司|我们企业|我们团队|我家|我)(?:是|主要|目前|现在|这边)*"
+    r"(?<![告诉帮给让])(?:我们|我司|本公司|我公司|我们公司|我们企业|我们团队|我家|我)(?:是|主要|目前|现在|这边)*"
     r"(?:做|从事|生产|经营|搞|研发|一家|家)[^，,。.!！？?]{1,30}?(?:的|企业|公司)?[，,。.!！]\s*"
-    r"|\b(?:we|i)(?:'re| are| am|'m)?\s+(?:a|an)?\s*(?:\w+\s+){0,5}?(?:company|maker|manufacturer|startup|firm|business|supplier)\b[^,.;?]*[,.;]\s*"
+    r"|^\s*(?:we|i)(?:'re| are| am|'m)\s+(?:a|an)?\s*(?:\w+\s+){0,5}?(?:company|maker|manufacturer|startup|firm|business|supplier)\b[^,.;?]*[,.;]\s*"
     r"|\bour (?:company|firm|startup|business)\s+(?:makes|does|builds|produces)\s+[^,.;?]*[,.;]\s*",
     re.I,
 )
@@ -107,7 +108,7 @@ def split_questions(text: str) -> list[str]:
 def _split_asks(text: str) -> list[str]:
     """"X占地多少亩、总投资多少" → "X占地多少亩", "X总投资多少": clauses that each ask, the later
     ones given the first one's subject (the words before its question word)."""
-    clauses = [c for c in re.split(r"[，,、]", text) if c.strip()]
+    clauses = [c for c in re.split(r"[，、]|,(?!\d{3})", text) if c.strip()]
     if len(clauses) < 2 or not all(_ASK_RE.search(c) for c in clauses):
         return [text]
     subject = clauses[0][: _ASK_RE.search(clauses[0]).start()]

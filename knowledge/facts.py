@@ -17,7 +17,7 @@ ANSWER_TYPES = (
 )
 FACT_TYPES = ("date", "amount", "area", "count", "percent", "place", "organisation", "list")
 
-_NUM = r"(?:\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]{1,5})"
+_NUM = r"(?:(?<![\d.,])\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]{1,5})"  # a number starts once
 _MAGNITUDE = r"(?:余|多)?(?:万|千|百|亿)?(?:余|多)?"
 _CLASSIFIER = r"[个家所人名位项件座条种类处栋套间辆台期批]"
 # Clauses end at punctuation, but not at the comma inside a number ("5,000").
@@ -33,7 +33,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "amount": re.compile(
         rf"{_NUM}\s*(?:余|多)?(?:万|千|百)?(?:亿)?\s*(?:元|美元|人民币)"
-        r"|(?:RMB|USD|US\$|\$|¥|CNY)\s*\d[\d.,]*\s*(?:million|billion|thousand|[mbk]n?)?"
+        r"|(?:RMB|USD|US\$|\$|¥|CNY)\s*\d[\d.,]*\s*(?:million|billion|thousand|[mbk]n?\b)?"
         r"|\d[\d.,]*\s*(?:million|billion|thousand)?\s*(?:yuan|dollars|RMB|USD)\b",
         re.I,
     ),
@@ -49,7 +49,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "place": re.compile(
-        r"(?:位于|坐落于|坐落在|地处|地址[：:为是]?)\s*[^，。,；;]{2,30}"
+        r"(?:位于|坐落于|坐落在|地处|地址[：:为是]?)\s*[^，。,；;：:！!？?]{2,30}"
         r"|\b(?:located|situated)\s+(?:in|at|on|near)\s+[^,.;]{3,60}",
         re.I,
     ),
@@ -58,7 +58,10 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:[A-Z][A-Za-z&.-]+\s+){1,4}(?:Co\.|Ltd\.?|Group|University|Institute|Inc\.?|Corporation|Bank|Fund|Center|Centre|Park)\b",
     ),
     # Items joined by 、 or commas ("A、B、C", "A, B and C").
-    "list": re.compile(r"[^，。,；;：:、]{1,24}(?:、[^，。,；;：:、]{1,24}){2,}|(?:[^,.;:]{2,40},\s*){2,}(?:and|or)\s[^,.;:]{2,40}"),
+    "list": re.compile(
+        r"[^，。,；;：:、！!？?]{1,24}(?:、[^，。,；;：:、！!？?]{1,24}){2,}"
+        r"|(?:[^,.;:\s][^,.;:]{1,39},\s*){2,}(?:and|or)\s[^,.;:]{2,40}"  # an item starts at a non-space: linear
+    ),
 }
 
 
@@ -118,10 +121,12 @@ def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[F
             if kind != "list" and any(a < y and x < b for x, y in taken):
                 continue
             clause = next(((x, y) for x, y in spans if x <= a < y), (0, len(text)))
-            found.append(Fact(kind, m.group(0).strip(), a, b, clause))
+            raw = m.group(0)
+            a, b = a + len(raw) - len(raw.lstrip()), b - len(raw) + len(raw.rstrip())  # span of the stripped text
+            found.append(Fact(kind, text[a:b], a, b, clause))
             if kind != "list":
                 taken.append((a, b))
-    for name in organisations(tagged or []):
+    for name in dict.fromkeys(organisations(tagged or [])):  # each name once
         a = text.find(name)
         if a >= 0 and not any(a < y and x < a + len(name) for x, y in taken):
             clause = next(((x, y) for x, y in spans if x <= a < y), (0, len(text)))
@@ -134,7 +139,7 @@ def fact_types(text: str) -> set[str]:
 
 
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+_NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")  # "78." at a sentence's end is 78
 
 
 def years(text: str) -> set[str]:
@@ -143,4 +148,5 @@ def years(text: str) -> set[str]:
 
 def numbers(text: str) -> set[str]:
     """Numbers other than years, as written ("78", "3.08")."""
-    return {n for n in _NUMBER_RE.findall(text.replace(",", "")) if not _YEAR_RE.fullmatch(n)}
+    joined = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "10,000" is one number; "3,4" two
+    return {n for n in _NUMBER_RE.findall(joined) if not _YEAR_RE.fullmatch(n)}

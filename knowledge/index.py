@@ -42,7 +42,6 @@ from knowledge.settings import Settings
 from knowledge.types import Passage
 
 FORMAT_VERSION = 5  # bump when what a build contains changes (forces a rebuild)
-FIT_VERSION = 1  # bump when question generation or the fitted models change
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
@@ -72,8 +71,13 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
         "index": dense_params(settings).describe(),
         "sources": source_hashes(settings.articles_dir),
         "glossary": glossary_fingerprint(),  # the shipped vocabulary shapes glossary.json
-        "fit": {"version": FIT_VERSION, "precision": settings.judge_precision, "features": feature_fingerprint()},
+        "fit": {"precision": settings.judge_precision, "features": feature_fingerprint(),
+                "code": fit_fingerprint()},
     }
+
+
+# The modules whose code shapes the fitted models: generated questions, features, fitting.
+FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py")
 
 
 def feature_fingerprint() -> str:
@@ -84,6 +88,16 @@ def feature_fingerprint() -> str:
     from knowledge.ranking import FEATURES
 
     return hashlib.sha256("|".join((*FEATURES, "/", *JUDGE_FEATURES)).encode()).hexdigest()[:12]
+
+
+def fit_fingerprint() -> str:
+    """Changes when the code that generates questions or fits the models does: refit then."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in FITTED_FROM:
+        digest.update((Path(__file__).resolve().parent / name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def embedding_text(passage: Passage) -> str:

@@ -110,7 +110,7 @@ class TextClassifier:
         model.fit(matrix.tocsr(), list(labels))
         coef, intercept = model.coef_, model.intercept_
         if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
-            coef, intercept = np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
+            coef, intercept = np.vstack([np.zeros_like(coef[0]), coef[0]]), np.array([0.0, intercept[0]])
         return cls(tuple(model.classes_), vocabulary, coef.astype(np.float32), intercept.astype(np.float32))
 
     def to_dict(self) -> dict[str, Any]:

@@ -152,8 +152,14 @@ def _focus_near(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: s
     if focus is None:
         return 1.0
     asked = {t for t, p in analysis.type_scores.items() if p >= 0.2}
-    if any(f.type in asked and focus.found_in(f.clause_text(sentence).lower()) for f in facts):
+    clauses = [f.clause_text(sentence).lower() for f in facts if f.type in asked]
+    if any(focus.found_in(c) for c in clauses):
         return 1.0
+    # A Chinese word sharing two characters with the clause is often another wording of it
+    # ("投入强度" for "投入占比"); a word sharing none ("测试台" against "机器人一批") is not.
+    pairs = {focus.text[i:i + 2] for i in range(len(focus.text) - 1)} if has_cjk(focus.text) else set()
+    if any(pair in c for pair in pairs for c in clauses):
+        return 0.75
     return 0.5 if focus.found_in(f"{context} {sentence}".lower()) else 0.0
 
 

@@ -19,7 +19,7 @@ from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
 _CONNECTIVE_RE = re.compile(
-    r"^(?:此外|另外|同时|而且|并且|并|其中|因此|所以|但是|不过|然而|首先|其次|再次|最后|总之|与此同时|除此之外|还有|目前|"
+    r"^(?:此外|另外|同时|而且|并且|并(?=[,，、])|其中|因此|所以|但是|不过|然而|首先|其次|再次|最后|总之|与此同时|除此之外|还有|目前|"
     r"also|moreover|furthermore|in addition|meanwhile|however)\s*[,，、:：]?\s*",
     re.I,
 )
