@@ -195,7 +195,8 @@ class Analyzer:
             if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA):
                 continue  # single characters match everywhere and mean little alone
             key = word if has_cjk(word) else stem(word)
-            forms = (word, *self.glossary.get(key, ()))
+            # English words are looked up stemmed, names spelled in pinyin as written ("chongqing").
+            forms = tuple(dict.fromkeys((word, *self.glossary.get(key, ()), *self.glossary.get(word.lower(), ()))))
             seen = max(self.df.get(w, 0) for w in forms)
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))

@@ -75,7 +75,7 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     analyses = [
         _with_types(a, (per_fold[fold[i]] if fold[i] >= 0 else classifier)) for i, a in enumerate(analyses)
     ]
-    cands = [candidates(index, a, r.vector, r.hits, pipeline.tokenizer.tagged) for a, r in zip(analyses, retrievals, strict=True)]
+    cands = [candidates(index, a, r.vector, r.hits, pipeline.facts_of) for a, r in zip(analyses, retrievals, strict=True)]
     labels = [[answers(q, c.text, source[q.row]) for c in cs] for q, cs in zip(questions, cands, strict=True)]
 
     # 2. The ranker: which candidate is the sentence the question came from; cross-fitted likewise.

@@ -12,6 +12,7 @@ import numpy as np
 
 from knowledge.analysis import Analyzer, QuestionAnalysis
 from knowledge.embed import Embedder
+from knowledge.facts import Fact, find_facts
 from knowledge.fitted import FittedModels
 from knowledge.index import KnowledgeIndex
 from knowledge.judge import Judgement, judge
@@ -19,6 +20,7 @@ from knowledge.lexical import Tokenizer
 from knowledge.ranking import Candidate, candidates, rank
 from knowledge.retrieve import Hit, hybrid_search
 from knowledge.settings import Settings
+from knowledge.text import has_cjk
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,14 @@ class Pipeline:
         self.models = models
         self.tokenizer = tokenizer
         self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, models.classifier)
+        self._facts: dict[str, tuple[Fact, ...]] = {}  # per sentence of this build: tagging is the costly part
+
+    def facts_of(self, sentence: str) -> tuple[Fact, ...]:
+        facts = self._facts.get(sentence)
+        if facts is None:
+            tagged = self.tokenizer.tagged(sentence) if has_cjk(sentence) else []
+            facts = self._facts[sentence] = tuple(find_facts(sentence, tagged))
+        return facts
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
         return self.analyzer.analyse(text, previous)
@@ -65,7 +75,7 @@ class Pipeline:
         return Retrieval(vector, hits)
 
     def rank(self, analysis: QuestionAnalysis, retrieval: Retrieval, use_model: bool = True) -> list[Candidate]:
-        cands = candidates(self.index, analysis, retrieval.vector, retrieval.hits, self.tokenizer.tagged)
+        cands = candidates(self.index, analysis, retrieval.vector, retrieval.hits, self.facts_of)
         return rank(cands, self.models.ranker if use_model else None)
 
     def judge(self, analysis: QuestionAnalysis, ranked: list[Candidate], use_model: bool = True) -> Judgement:

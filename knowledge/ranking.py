@@ -10,12 +10,13 @@ on questions generated from the articles (knowledge.fit); nothing here is a hand
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from knowledge.analysis import QuestionAnalysis, Term
-from knowledge.facts import FACT_TYPES, Fact, find_facts, numbers, years
+from knowledge.facts import FACT_TYPES, Fact, numbers, years
 from knowledge.models import LogisticModel
 from knowledge.retrieve import Hit
 from knowledge.text import has_cjk
@@ -70,7 +71,10 @@ def sentence_pool(hits: list[Hit]) -> list[Hit]:
     return pool + [h for h in extra if h not in pool]
 
 
-def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits: list[Hit], tagger) -> list[Candidate]:
+def candidates(
+    index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits: list[Hit],
+    facts_of: Callable[[str], tuple[Fact, ...]],
+) -> list[Candidate]:
     """Every sentence of the pooled passages with its features (unranked)."""
     pool = sentence_pool(hits)
     if not pool:
@@ -101,7 +105,7 @@ def candidates(index, analysis: QuestionAnalysis, query_vector: np.ndarray, hits
                 continue
             seen.add(sentence)
             cos = float(index.sentence_vectors[first + j] @ query_vector)
-            facts = tuple(find_facts(sentence, tagger(sentence) if has_cjk(sentence) else []))
+            facts = facts_of(sentence)
             own = f"{passage.section} {sentence}"
             type_fact, near = _type_match(analysis, facts, sentence, attributes)
             previous = sentences[j - 1] if j else ""
