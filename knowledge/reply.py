@@ -54,7 +54,6 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult]) -> An
     """One Answer for a message: every answered part quoted; else the closest passage as related."""
     answered = [r for r in parts if r.judgement.grounded]
     first = parts[0].analysis
-    topic = first.query if first.followup else first.asked
     if answered:
         texts: list[str] = []
         sources: list[Source] = []
@@ -67,8 +66,7 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult]) -> An
         sep = "" if has_cjk(texts[0]) else " "
         unique = list({s.id: s for s in sources}.values())
         return Answer(question, sep.join(texts), True, unique, first.lang, first.query, "answer", [],
-                      first.followup, topic)
+                      first.followup)
     related = [source(index, r.ranked[0]) for r in parts if r.judgement.outcome == "related" and r.ranked]
     outcome = "related" if related else "decline"
-    return Answer(question, "", False, [], first.lang, first.query, outcome, related[:1], first.followup,
-                  topic if first.followup else "")
+    return Answer(question, "", False, [], first.lang, first.query, outcome, related[:1], first.followup)

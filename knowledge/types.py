@@ -69,7 +69,7 @@ class Answer:
     articles do not answer it directly; `related` holds the closest passage, shown as
     such) or "decline" (nothing close). Only an answer has `answer` text and `sources`:
     nothing is invented. `lang` is the question's language ("zh" or "en"), so callers
-    can phrase their own words to match; `topic` is what a follow-up leans on.
+    can phrase their own words to match.
     """
 
     question: str
@@ -81,7 +81,6 @@ class Answer:
     outcome: str = "answer"
     related: list[Source] = field(default_factory=list)
     followup: bool = False  # the question leaned on the previous one
-    topic: str = ""  # the question later follow-ups lean on ("" when there is none)
 
     def to_dict(self) -> dict[str, Any]:
         return {
