@@ -85,10 +85,9 @@ eval: install index ## dev set through the library and REST + ablation, the fitt
 		--min-zh 0.5 --min-abstain 0.83 --min-hit3 0.9 --min-followups 1.0
 	@echo "== what the build fitted (generated questions, held-back figures)"
 	@$(VENV)/bin/knowledge fit
-	@echo "== the fixture corpus: the park's article among eleven fictional ones (tests/fixtures/)"
-	@mkdir -p var/eval-fixtures/articles && cp knowledge/articles/* tests/fixtures/articles/* var/eval-fixtures/articles/
-	@KB_ARTICLES_DIR=var/eval-fixtures/articles KB_INDEX_DIR=var/eval-fixtures/index $(VENV)/bin/knowledge build -q
-	@KB_ARTICLES_DIR=var/eval-fixtures/articles KB_INDEX_DIR=var/eval-fixtures/index $(VENV)/bin/knowledge eval --set tests/fixtures/fixture_questions.yml
+	@echo "== the fixture corpus: eleven fictional articles and their questions (tests/fixtures/)"
+	@KB_ARTICLES_DIR=tests/fixtures/articles KB_INDEX_DIR=var/eval-fixtures/index $(VENV)/bin/knowledge build -q
+	@KB_ARTICLES_DIR=tests/fixtures/articles KB_INDEX_DIR=var/eval-fixtures/index $(VENV)/bin/knowledge eval --set tests/fixtures/fixture_questions.yml
 
 bench: install index ## one table: embedders, index build, retrieval, REST at 1/4/16 clients, RSS (var/bench/)
 	@$(VENV)/bin/python scripts/bench.py $(if $(URL),--url $(URL))
