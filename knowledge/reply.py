@@ -61,6 +61,8 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult]) -> An
             top = r.ranked[0]
             quote = trim(top.text)
             head = lead(r.analysis, top)
+            if head and quote.startswith(head):
+                head = ""  # the quotation already opens with the fact
             texts.append(f"{head}。{quote}" if head and has_cjk(quote) else f"{head}. {quote}" if head else quote)
             sources.append(source(index, top))
         sep = "" if has_cjk(texts[0]) else " "
