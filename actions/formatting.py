@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
 
@@ -17,7 +18,7 @@ def format_answer(answer: Answer) -> str:
     section = _section(source)
     if answer.lang == "en":
         # A quotation, not a translation: say so when the article is Chinese.
-        note = " (quoted from the article in Chinese)" if _is_chinese(answer.answer) else ""
+        note = " (quoted from the article in Chinese)" if has_cjk(answer.answer) else ""
         if not title:
             return f"From the park's articles: {answer.answer}{note}"
         where = f"《{title}》 ({section})" if section else f"《{title}》"
@@ -48,12 +49,8 @@ def format_related(answer: Answer, park: str) -> str:
     quote = source.sentence or source.text
     if answer.lang == "en":
         return (f"The articles of {park} don't answer this directly. The closest passage, from {where or 'an article'}"
-                f"{' (in Chinese)' if _is_chinese(quote) else ''}: {quote}")
+                f"{' (in Chinese)' if has_cjk(quote) else ''}: {quote}")
     return f"{park}发布的文章没有直接回答这个问题。最接近的内容{('来自' + where) if where else ''}：{quote}"
-
-
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _section(source: Source | None) -> str:

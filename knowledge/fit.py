@@ -85,8 +85,7 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     top_right = np.asarray([bool(rs) and answers(q, rs[0].text, source[q.row]) for q, rs in zip(questions, ranked, strict=True)])
 
     # 3. The judge: does the top sentence answer (the question answerable and its sentence first)?
-    x = np.stack([judge_features(a, rs) if rs else np.zeros(len(JUDGE_FEATURES), dtype=np.float32)
-                  for a, rs in zip(analyses, ranked, strict=True)])
+    x = np.stack([judge_features(rs) if rs else np.zeros(len(JUDGE_FEATURES), dtype=np.float32) for rs in ranked])
     usable = np.asarray([bool(rs) for rs in ranked])
     x_train, y_train = x[train & usable], top_right[train & usable]
     x_test, y_test = x[~train & usable], top_right[~train & usable]

@@ -236,7 +236,7 @@ def _fit(settings: Settings, embedder: Embedder, build: Path, cache: EmbeddingCa
     from knowledge.pipeline import Pipeline
 
     index = KnowledgeIndex.load(settings, embedder, build)
-    pipeline = Pipeline(settings, embedder, index, FittedModels(), Tokenizer(settings.cache_dir))
+    pipeline = Pipeline(settings, embedder, index, Tokenizer(settings.cache_dir))  # no models.json yet: unfitted
     models = fit_models(pipeline, cache, precision=settings.judge_precision, progress=progress)
     models.save(build / MODELS)
 

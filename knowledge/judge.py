@@ -50,7 +50,7 @@ class Thresholds:
     related: float
 
 
-def judge_features(analysis: QuestionAnalysis, ranked: list[Candidate]) -> np.ndarray:
+def judge_features(ranked: list[Candidate]) -> np.ndarray:
     top = ranked[0]
     second = ranked[1] if len(ranked) > 1 else None
     return np.asarray([
@@ -103,7 +103,7 @@ def judge(
 ) -> Judgement:
     if not ranked:
         return Judgement("decline", 0.0, "nothing retrieved", {})
-    row = judge_features(analysis, ranked)
+    row = judge_features(ranked)
     named = dict(zip(JUDGE_FEATURES, (round(float(v), 3) for v in row), strict=True))
     if model is None:  # no fitted judge (a corpus too small to generate both kinds of question)
         return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named)

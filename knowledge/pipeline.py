@@ -13,7 +13,6 @@ import numpy as np
 from knowledge.analysis import Analyzer, QuestionAnalysis
 from knowledge.embed import Embedder
 from knowledge.facts import Fact, find_facts
-from knowledge.fitted import FittedModels
 from knowledge.index import KnowledgeIndex
 from knowledge.judge import Judgement, judge
 from knowledge.lexical import Tokenizer
@@ -40,14 +39,13 @@ class PartResult:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex, models: FittedModels,
-                 tokenizer: Tokenizer) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex, tokenizer: Tokenizer) -> None:
         self.settings = settings
         self.embedder = embedder
         self.index = index
-        self.models = models
+        self.models = index.models  # fitted with this build (empty while the build is being fitted)
         self.tokenizer = tokenizer
-        self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, models.classifier)
+        self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, self.models.classifier)
         self._facts: dict[str, tuple[Fact, ...]] = {}  # per sentence of this build: tagging is the costly part
 
     def facts_of(self, sentence: str) -> tuple[Fact, ...]:
@@ -78,11 +76,8 @@ class Pipeline:
         cands = candidates(self.index, analysis, retrieval.vector, retrieval.hits, self.facts_of)
         return rank(cands, self.models.ranker if use_model else None)
 
-    def judge(self, analysis: QuestionAnalysis, ranked: list[Candidate], use_model: bool = True) -> Judgement:
-        return judge(analysis, ranked, self.models.judge if use_model else None, self.models.thresholds)
-
     def run(self, analysis: QuestionAnalysis, *, vector: np.ndarray | None = None, ranker: bool = True,
-            judge: bool = True, dense_weight: float | None = None, lexical_weight: float | None = None) -> PartResult:
+            dense_weight: float | None = None, lexical_weight: float | None = None) -> PartResult:
         retrieval = self.retrieve(analysis, vector, dense_weight, lexical_weight)
         ranked = self.rank(analysis, retrieval, ranker)
-        return PartResult(analysis, retrieval, ranked, self.judge(analysis, ranked, judge))
+        return PartResult(analysis, retrieval, ranked, judge(analysis, ranked, self.models.judge, self.models.thresholds))

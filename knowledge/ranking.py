@@ -160,7 +160,7 @@ def _focus_near(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: s
     if any(focus.found_in(c) for c in clauses):
         return 1.0
     # A Chinese word sharing two characters with the clause is often another wording of it
-    # ("投入强度" for "投入占比"); a word sharing none ("测试台" against "机器人一批") is not.
+    # ("用地面积" for "占地面积"); a word sharing none ("测试台" against "机器人一批") is not.
     pairs = {focus.text[i:i + 2] for i in range(len(focus.text) - 1)} if has_cjk(focus.text) else set()
     if any(pair in c for pair in pairs for c in clauses):
         return 0.75

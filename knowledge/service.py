@@ -63,7 +63,7 @@ class KnowledgeService:
         self.settings = settings
         self.embedder = embedder
         self._tokenizer = Tokenizer(settings.cache_dir)
-        self._pipeline = Pipeline(settings, embedder, index, index.models, self._tokenizer)
+        self._pipeline = Pipeline(settings, embedder, index, self._tokenizer)
         self._reload_lock = threading.Lock()
         self._rejected: Path | None = None  # a published build that failed to load: not retried
 
@@ -104,7 +104,7 @@ class KnowledgeService:
                 log.error("new index %s not loaded, still serving %s: %s", published, self.build, exc)
                 return False
             # One reference assignment: readers see the old or the new build, never a mix.
-            self._pipeline = Pipeline(self.settings, self.embedder, fresh, fresh.models, self._tokenizer)
+            self._pipeline = Pipeline(self.settings, self.embedder, fresh, self._tokenizer)
             log.info("knowledge index reloaded: %s", published.name)
             return True
 
