@@ -77,7 +77,7 @@ def test_english_question_gets_an_english_introduction(stack) -> None:
 
 def test_unanswerable_question_abstains_offers_topics_and_is_logged(stack) -> None:
     sender = uuid.uuid4().hex
-    question = "园区有没有人才公寓？"
+    question = "园区附近有没有三甲医院？"
     messages = send(stack, question, sender)
     assert "没有找到" in texts(messages)
     assert payload(messages) == {"grounded": False, "sources": []}

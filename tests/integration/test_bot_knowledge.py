@@ -50,8 +50,10 @@ def test_every_topic_button_asks_a_question_the_articles_answer(provider, tmp_pa
     assert text.startswith("根据《")
 
 
-@pytest.mark.parametrize("button", [pytest.param(b, marks=ENGLISH_GAP) for b in TOPIC_BUTTONS["en"]],
-                         ids=lambda b: b.title)
+@pytest.mark.parametrize(
+    "button", [pytest.param(b, marks=() if b.title == "Policies" else ENGLISH_GAP) for b in TOPIC_BUTTONS["en"]],
+    ids=lambda b: b.title,
+)
 def test_every_english_topic_button_asks_a_question_the_articles_answer(provider, tmp_path, button):
     text, custom, _ = ask(provider, tmp_path, button.payload)
     assert custom["grounded"] is True, text

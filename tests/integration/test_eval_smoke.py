@@ -27,7 +27,7 @@ TINY_SET = """
 cases:
 - {id: z1, lang: zh, q: "科创中心在哪里？", expect: [["大学城南路"]], then: {q: "占地多大？", expect: [["78亩"]]}}
 - {id: e1, lang: en, q: "When was the Chongqing University Town tech park founded?", expect: [["2017"]]}
-- {id: o1, lang: zh, q: "园区有没有人才公寓？", abstain: true}
+- {id: o1, lang: zh, q: "园区附近有没有三甲医院？", abstain: true}
 """
 
 
