@@ -101,10 +101,6 @@ def table_text(rows: Sequence[Row]) -> str:
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, cols)])
 
 
-def ms_pair(values: Sequence[float]) -> str:
-    return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f} ms"
-
-
 # --- the knowledge library ----------------------------------------------------------------
 
 

@@ -275,12 +275,6 @@ async def run_level(
     return result
 
 
-def measure_levels(
-    url: str, messages: Sequence[str], levels: Sequence[int], requests: int, turns: int = 10
-) -> list[LevelResult]:
-    return [asyncio.run(run_level(url, messages, c, requests, turns=turns)) for c in levels]
-
-
 def warm_up(url: str, messages: Sequence[str], n: int) -> None:
     """First requests load lazy parts (tokenizer caches, connection pools): not timed."""
     if n > 0:

@@ -500,9 +500,7 @@ def test_wechat_refuses_forged_replayed_and_dangerous_requests(
 
 
 def test_wechat_sender_is_rate_limited(wechat: Simulator) -> None:
-    """BOT_RATE_LIMIT per OpenID, once channels/wechat/channel.py wraps the bot with MessageGuard."""
-    if "MessageGuard" not in (ROOT / "channels" / "wechat" / "channel.py").read_text(encoding="utf-8"):
-        pytest.skip("the WeChat channel does not use MessageGuard yet (docs/security.md, rate limits)")
+    """BOT_RATE_LIMIT per OpenID: the WeChat channel wraps the bot with the same guard as REST."""
     user, slowed = openid(), None
     for i in range(30):
         result = wechat.send(wechat.message_xml("你好", user=user, msg_id=msg_id()))
