@@ -118,7 +118,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if not line.strip():
             continue
         try:
-            out = service.ask(line, k=args.k).to_dict()
+            answer, trace = service.explain(line, k=args.k)
+            out = answer.to_dict()
+            if args.explain:
+                out["explain"] = trace.to_dict()
         except InvalidQuestionError as exc:
             out = {"question": line[:200], "error": str(exc), "grounded": False, "answer": "", "sources": []}
         print(json.dumps(out, ensure_ascii=False), flush=True)

@@ -114,4 +114,7 @@ def judge(
     if p >= thresholds.related and on_topic(ranked[0]):
         why = conflict or f"p={p:.3f} < {thresholds.answer:.3f}"
         return Judgement("related", p, f"{why}: shown as the closest passage", named)
-    return Judgement("decline", p, f"p={p:.3f} < {thresholds.related:.3f}", named)
+    if p < thresholds.related:
+        return Judgement("decline", p, f"p={p:.3f} < {thresholds.related:.3f}", named)
+    why = f"{conflict}; " if conflict else ""
+    return Judgement("decline", p, f"{why}p={p:.3f}, but the question is off the articles' topics", named)

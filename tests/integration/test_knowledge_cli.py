@@ -68,6 +68,15 @@ def test_stdin_mode_answers_line_by_line_and_survives_bad_lines(run):
     assert out[3]["grounded"] is False and out[3]["answer"] == ""
 
 
+def test_stdin_mode_explains_each_line_when_asked(run):
+    result = run("ask", "--json", "--explain", stdin="科创中心占地多少亩？\n今天股市行情怎么样？\n")
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(out) == 2
+    for line in out:
+        decision = line["explain"]["parts"][0]["judgement"]
+        assert decision["outcome"] == line["outcome"] and 0.0 <= decision["probability"] <= 1.0
+
+
 @pytest.mark.parametrize("question", ["", "   ", "园" * 20000])
 def test_bad_question_gets_a_clear_message_not_a_traceback(run, question):
     result = run("ask", question)
