@@ -36,9 +36,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.lang import detect_lang  # pure helper, no rasa_sdk import
 from channels.ratelimit import AddressSet, Clock, RateLimiter, RateSpec
 from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
+from knowledge.phrases import detect_lang, phrase
 
 logger = logging.getLogger(__name__)
 
@@ -75,30 +75,9 @@ class GuardSettings:
         )
 
 
-_TEXTS = {
-    "too_long": {
-        "zh": "您的消息太长了（超过 {limit} 个字），请把问题缩短一些再发给我。",
-        "en": "Your message is too long (over {limit} characters). Please ask a shorter question.",
-    },
-    "empty": {
-        "zh": "请输入您想了解的问题。",
-        "en": "Please type your question.",
-    },
-    "no_reply": {
-        "zh": "抱歉，我暂时无法回答，请稍后再试。",
-        "en": "Sorry, I can't answer right now. Please try again in a moment.",
-    },
-    "slow_down": {
-        "zh": "您发消息太快了，请等 {seconds} 秒再问。",
-        "en": "You're sending messages too quickly. Please wait {seconds} seconds and ask again.",
-    },
-}
-
-
 def channel_text(key: str, text: str, **values: Any) -> str:
-    """The channel's own words, in the language of the user's text (only its start is
-    read: a huge message is not scanned in full)."""
-    return _TEXTS[key][detect_lang(text[:1000])].format(**values)
+    """A text of knowledge.phrases in the language of the user's message."""
+    return phrase(key, detect_lang(text), **values)
 
 
 class _CountingOutput(OutputChannel):

@@ -33,11 +33,12 @@ from socketio import AsyncServer
 
 from channels.rest import MessageGuard, OnNewMessage, cache_action_response_validator
 from channels.validation import allowed_origins, is_valid_sender, metadata_problem, origin_allowed
+from knowledge.phrases import both
 
 logger = logging.getLogger(__name__)
 
 # The language of a malformed event is unknown: say it in both.
-BAD_EVENT_TEXT = "抱歉，消息格式不正确，请重新发送。Sorry, that message was malformed; please send it again."
+BAD_EVENT_TEXT = both("malformed")
 
 
 class PayloadSocketIOOutput(SocketIOOutput):
