@@ -36,6 +36,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import action_validator
 from channels.ratelimit import AddressSet, Clock, RateLimiter, RateSpec
 from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
 from knowledge.phrases import detect_lang, phrase
@@ -171,37 +172,6 @@ class MessageGuard:
             await output.send_text_message(sender, channel_text("no_reply", text))
 
 
-def cache_action_response_validator() -> None:
-    """Validate action-server responses with one compiled validator instead of a new one each time.
-
-    Rasa 3.6 checks every action-server response with `jsonschema.validate()`, which
-    re-validates the schema itself and builds a fresh validator on every call: about
-    20 ms of CPU per message here, a third of Rasa's time per turn. The check below is
-    the same schema and the same error, with the validator built once. Rasa 3.6.21 is
-    the last open-source release, so the replaced method will not change under us.
-    Idempotent; called when a channel of this project is created.
-    """
-    from jsonschema import ValidationError
-    from jsonschema.validators import validator_for
-    from rasa.core.actions.action import RemoteAction
-
-    if getattr(RemoteAction._validate_action_result, "cached_validator", False):
-        return
-    original = RemoteAction._validate_action_result
-    schema = RemoteAction.action_response_format_spec()
-    validator = validator_for(schema)(schema)
-
-    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-        try:
-            validator.validate(result)
-        except ValidationError:
-            return original(self, result)  # Rasa's own path adds its explanation and raises
-        return True
-
-    validate_action_result.cached_validator = True  # type: ignore[attr-defined]
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-
-
 def _json_object(request: Request) -> dict[str, Any]:
     body = request.json  # raises InvalidUsage (400) on malformed JSON
     if not isinstance(body, dict):
@@ -220,7 +190,6 @@ class CappedRestInput(RestInput):
 
     def __init__(self, guard: MessageGuard | None = None) -> None:
         self.guard = guard or MessageGuard()
-        cache_action_response_validator()
 
     @classmethod
     def name(cls) -> str:
@@ -228,6 +197,8 @@ class CappedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CappedRestInput:
+        # Rasa's start-up builds the channels from credentials.yml: patch Rasa once, here.
+        action_validator.install()
         return cls()
 
     async def _extract_sender(self, req: Request) -> str:

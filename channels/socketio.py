@@ -31,7 +31,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
 
-from channels.rest import MessageGuard, OnNewMessage, cache_action_response_validator
+from channels.rest import MessageGuard, OnNewMessage
 from channels.validation import allowed_origins, is_valid_sender, metadata_problem, origin_allowed
 from knowledge.phrases import both
 
@@ -54,7 +54,6 @@ class CappedSocketIOInput(SocketIOInput):
     def __init__(self, *args: Any, guard: MessageGuard | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.guard = guard or MessageGuard()
-        cache_action_response_validator()
 
     @classmethod
     def name(cls) -> str:
