@@ -12,11 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import answer_payload, format_answer, format_related
 from actions.knowledge_provider import KnowledgeProvider
-from actions.lang import detect_lang
-from actions.replies import reply
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
 from knowledge.errors import InvalidQuestionError, KnowledgeError
+from knowledge.phrases import detect_lang, reply
 from knowledge.text import sanitize
 from knowledge.types import Answer
 

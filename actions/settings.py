@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from knowledge.phrases import DEFAULT_PARK_NAMES
 
-# Neutral on purpose: the bot serves whatever park publishes the articles it was built from.
-DEFAULT_PARK_NAMES = {"zh": "本园区", "en": "the park"}
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_PARK_NAME_CHARS = 80  # a name, not a paragraph: it is repeated in several replies
 
 

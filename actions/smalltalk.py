@@ -9,13 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.lang import detect_lang
-from actions.replies import reply
 from actions.settings import ActionSettings
+from knowledge.phrases import detect_lang, reply
 
 
 class SmalltalkAction(Action, ABC):
-    """Sends `reply_key` from actions.replies and remembers the language in the `lang` slot."""
+    """Sends `reply_key` from knowledge.phrases and remembers the language in the `lang` slot."""
 
     reply_key: ClassVar[str]
 

@@ -5,10 +5,11 @@ still `rest`, so the URL stays `POST /webhooks/rest/webhook`.
 
 `MessageGuard` is shared by every channel of this project (see channels/socketio.py):
 - a sender over BOT_RATE_LIMIT (default 20 messages per 60 s) is asked to slow down
-  and Rasa never sees the message; BOT_RATE_LIMIT_IP limits client addresses too
-  (REST answers HTTP 429 with Retry-After); see channels/ratelimit.py;
-- a message longer than BOT_MAX_MESSAGE_CHARS (default 500) gets a polite "please
-  ask a shorter question" and never reaches Rasa (a 30,000-character message once
+  and Rasa never sees the message; a client address over BOT_RATE_LIMIT_IP (default 60
+  per 60 s) too (REST answers HTTP 429 with Retry-After); counts are shared through Redis
+  when scale-out is configured; see channels/ratelimit.py;
+- a message longer than BOT_MAX_MESSAGE_CHARS (default 500) gets a polite "too long"
+  naming the limit and never reaches Rasa (a 30,000-character message once
   drove Rasa's n-gram featuriser to 23 GB);
 - text is made safe to store and a leading "/" (Rasa's "/intent" syntax) is dropped
   (channels/validation.py);
@@ -22,12 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -36,15 +36,28 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.lang import detect_lang  # pure helper, no rasa_sdk import
-from channels.ratelimit import AddressSet, Clock, RateLimiter, RateSpec
+from channels import action_validator
+from channels.ratelimit import (
+    MEMORY,
+    AddressSet,
+    RateLimiter,
+    RateSpec,
+    client_address,
+    open_storage,
+    redis_uri,
+)
 from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
+from knowledge.phrases import detect_lang, phrase
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-DEFAULT_RATE_LIMIT = RateSpec(20, 60.0)
+DEFAULT_RATE_LIMIT = RateSpec(20, 60)
+DEFAULT_ADDRESS_RATE_LIMIT = RateSpec(60, 60)
+# This host's own clients (the web demo's tests, `make eval`, a benchmark) are not limited per
+# address; a reverse proxy on this host must be listed in BOT_TRUSTED_PROXIES instead.
+DEFAULT_EXEMPT = "127.0.0.1 ::1"
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,15 @@ class GuardSettings:
     reply_timeout: float = 30.0  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
     # BOT_RATE_LIMIT: messages per sender ("20/60"; "0"/"off" = no limit)
     sender_rate: RateSpec | None = DEFAULT_RATE_LIMIT
-    # BOT_RATE_LIMIT_IP: messages per client address (default: no limit; behind a reverse
-    # proxy set SANIC_PROXIES_COUNT or SANIC_REAL_IP_HEADER so that Sanic sees real clients)
-    address_rate: RateSpec | None = None
-    # BOT_RATE_LIMIT_EXEMPT: addresses/networks never limited per address
-    exempt: AddressSet = field(default_factory=AddressSet)
+    # BOT_RATE_LIMIT_IP: messages per client address: a client can invent sender ids, not addresses
+    address_rate: RateSpec | None = DEFAULT_ADDRESS_RATE_LIMIT
+    # BOT_RATE_LIMIT_EXEMPT: addresses/networks never limited per address (default: loopback)
+    exempt: AddressSet = field(default_factory=lambda: AddressSet.parse(DEFAULT_EXEMPT))
+    # BOT_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For names the client (default none)
+    trusted_proxies: AddressSet = field(default_factory=AddressSet)
+    # BOT_RATE_LIMIT_STORAGE: where the counts live, a `limits` storage URI (default: Redis
+    # when REDIS_HOST, the scale-out variable, is set, so that all servers share them; else memory)
+    storage_uri: str = field(default=MEMORY, repr=False)  # may hold a password
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GuardSettings:
@@ -70,35 +87,23 @@ class GuardSettings:
             max_chars=max_chars,
             reply_timeout=timeout,
             sender_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT", str(DEFAULT_RATE_LIMIT))),
-            address_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT_IP"), "BOT_RATE_LIMIT_IP"),
-            exempt=AddressSet.parse(env.get("BOT_RATE_LIMIT_EXEMPT")),
+            address_rate=RateSpec.parse(
+                env.get("BOT_RATE_LIMIT_IP", str(DEFAULT_ADDRESS_RATE_LIMIT)), "BOT_RATE_LIMIT_IP"
+            ),
+            exempt=AddressSet.parse(env.get("BOT_RATE_LIMIT_EXEMPT", DEFAULT_EXEMPT)),
+            trusted_proxies=AddressSet.parse(env.get("BOT_TRUSTED_PROXIES"), "BOT_TRUSTED_PROXIES"),
+            storage_uri=env.get("BOT_RATE_LIMIT_STORAGE")
+            or (
+                redis_uri(env["REDIS_HOST"], env.get("REDIS_PORT") or 6379, env.get("REDIS_PASSWORD", ""))
+                if env.get("REDIS_HOST")
+                else MEMORY
+            ),
         )
 
 
-_TEXTS = {
-    "too_long": {
-        "zh": "您的消息太长了（超过 {limit} 个字），请把问题缩短一些再发给我。",
-        "en": "Your message is too long (over {limit} characters). Please ask a shorter question.",
-    },
-    "empty": {
-        "zh": "请输入您想了解的问题。",
-        "en": "Please type your question.",
-    },
-    "no_reply": {
-        "zh": "抱歉，我暂时无法回答，请稍后再试。",
-        "en": "Sorry, I can't answer right now. Please try again in a moment.",
-    },
-    "slow_down": {
-        "zh": "您发消息太快了，请等 {seconds} 秒再问。",
-        "en": "You're sending messages too quickly. Please wait {seconds} seconds and ask again.",
-    },
-}
-
-
 def channel_text(key: str, text: str, **values: Any) -> str:
-    """The channel's own words, in the language of the user's text (only its start is
-    read: a huge message is not scanned in full)."""
-    return _TEXTS[key][detect_lang(text[:1000])].format(**values)
+    """A text of knowledge.phrases in the language of the user's message."""
+    return phrase(key, detect_lang(text), **values)
 
 
 class _CountingOutput(OutputChannel):
@@ -120,11 +125,20 @@ class MessageGuard:
     """Wraps Rasa's `on_new_message` callback with rate limits, the length cap and the
     no-reply apology."""
 
-    def __init__(self, settings: GuardSettings | None = None, clock: Clock = time.monotonic) -> None:
+    def __init__(self, settings: GuardSettings | None = None) -> None:
         self.settings = settings or GuardSettings.from_env()
         s = self.settings
-        self._senders = RateLimiter(s.sender_rate, clock) if s.sender_rate else None
-        self._addresses = RateLimiter(s.address_rate, clock) if s.address_rate else None
+        self._senders: RateLimiter | None = None
+        self._addresses: RateLimiter | None = None
+        if s.sender_rate or s.address_rate:
+            storage = open_storage(s.storage_uri)
+            if s.storage_uri != MEMORY:
+                where = urlsplit(s.storage_uri)  # never log the URI: it may hold a password
+                logger.info("rate limits counted in %s://%s:%s", where.scheme, where.hostname, where.port)
+            if s.sender_rate:
+                self._senders = RateLimiter(s.sender_rate, storage, "sender")
+            if s.address_rate:
+                self._addresses = RateLimiter(s.address_rate, storage, "address")
 
     def wrap(self, on_new_message: OnNewMessage) -> OnNewMessage:
         async def guarded(message: UserMessage) -> None:
@@ -132,25 +146,30 @@ class MessageGuard:
 
         return guarded
 
-    def address_wait(self, address: str | None) -> float:
-        """Seconds the client at `address` must wait (0.0: go ahead); counts the request."""
+    def client_of(self, request: Request) -> str | None:
+        """The request's client address: its peer, or the address a trusted proxy forwarded."""
+        forwarded = request.headers.getall("x-forwarded-for", [])
+        return client_address(request.ip, forwarded, self.settings.trusted_proxies)
+
+    def request_wait(self, request: Request) -> int:
+        """Seconds the request's client must wait (0: go ahead); counts the request."""
+        address = self.client_of(request)
         if self._addresses is None or not address or address in self.settings.exempt:
-            return 0.0
+            return 0
         wait = self._addresses.acquire(address)
         if wait:
             logger.info("client %s over BOT_RATE_LIMIT_IP=%s", address, self.settings.address_rate)
         return wait
 
-    async def slow_down(self, output: OutputChannel, recipient: str, text: str, wait: float) -> None:
-        seconds = max(1, math.ceil(wait))
-        await output.send_text_message(recipient, channel_text("slow_down", text, seconds=seconds))
+    async def slow_down(self, output: OutputChannel, recipient: str, text: str, wait: int) -> None:
+        await output.send_text_message(recipient, channel_text("slow_down", text, seconds=wait))
 
     async def handle(self, message: UserMessage, on_new_message: OnNewMessage) -> None:
         text = message.text or ""
         output = message.output_channel
         sender = message.sender_id
         if self._senders is not None:
-            wait = self._senders.acquire(sender)  # each channel has its own guard
+            wait = self._senders.acquire(sender)
             if wait:
                 logger.info("sender %s over BOT_RATE_LIMIT=%s", sender, self.settings.sender_rate)
                 await self.slow_down(output, sender, text, wait)
@@ -192,47 +211,11 @@ class MessageGuard:
             await output.send_text_message(sender, channel_text("no_reply", text))
 
 
-def cache_action_response_validator() -> None:
-    """Validate action-server responses with one compiled validator instead of a new one each time.
-
-    Rasa 3.6 checks every action-server response with `jsonschema.validate()`, which
-    re-validates the schema itself and builds a fresh validator on every call: about
-    20 ms of CPU per message here, a third of Rasa's time per turn. The check below is
-    the same schema and the same error, with the validator built once. Rasa 3.6.21 is
-    the last open-source release, so the replaced method will not change under us.
-    Idempotent; called when a channel of this project is created.
-    """
-    from jsonschema import ValidationError
-    from jsonschema.validators import validator_for
-    from rasa.core.actions.action import RemoteAction
-
-    if getattr(RemoteAction._validate_action_result, "cached_validator", False):
-        return
-    original = RemoteAction._validate_action_result
-    schema = RemoteAction.action_response_format_spec()
-    validator = validator_for(schema)(schema)
-
-    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-        try:
-            validator.validate(result)
-        except ValidationError:
-            return original(self, result)  # Rasa's own path adds its explanation and raises
-        return True
-
-    validate_action_result.cached_validator = True  # type: ignore[attr-defined]
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-
-
 def _json_object(request: Request) -> dict[str, Any]:
     body = request.json  # raises InvalidUsage (400) on malformed JSON
     if not isinstance(body, dict):
         raise InvalidUsage('the body must be a JSON object like {"sender": ..., "message": ...}')
     return body
-
-
-def client_address(request: Request) -> str:
-    """The client's address: forwarded by a trusted proxy (Sanic's proxy settings) or the peer."""
-    return request.remote_addr or request.ip
 
 
 class CappedRestInput(RestInput):
@@ -241,7 +224,6 @@ class CappedRestInput(RestInput):
 
     def __init__(self, guard: MessageGuard | None = None) -> None:
         self.guard = guard or MessageGuard()
-        cache_action_response_validator()
 
     @classmethod
     def name(cls) -> str:
@@ -249,6 +231,8 @@ class CappedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CappedRestInput:
+        # Rasa's start-up builds the channels from credentials.yml: patch Rasa once, here.
+        action_validator.install()
         return cls()
 
     async def _extract_sender(self, req: Request) -> str:
@@ -290,7 +274,7 @@ class CappedRestInput(RestInput):
         async def limit_addresses(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
-            wait = guard.address_wait(client_address(request))
+            wait = guard.request_wait(request)
             if not wait:
                 return None
             return _too_many_requests(request, wait)
@@ -298,7 +282,7 @@ class CappedRestInput(RestInput):
         return webhook
 
 
-def _too_many_requests(request: Request, wait: float) -> HTTPResponse:
+def _too_many_requests(request: Request, wait: int) -> HTTPResponse:
     """HTTP 429 with Retry-After; the body has the REST reply's shape, so chat clients show it."""
     try:
         body = request.json
@@ -307,9 +291,8 @@ def _too_many_requests(request: Request, wait: float) -> HTTPResponse:
     body = body if isinstance(body, dict) else {}
     sender = body.get("sender") if is_valid_sender(body.get("sender")) else None
     text = body.get("message") if isinstance(body.get("message"), str) else ""
-    seconds = max(1, math.ceil(wait))
     return response.json(
-        [{"recipient_id": sender, "text": channel_text("slow_down", text, seconds=seconds)}],
+        [{"recipient_id": sender, "text": channel_text("slow_down", text, seconds=wait)}],
         status=429,
-        headers={"Retry-After": str(seconds)},
+        headers={"Retry-After": str(wait)},
     )

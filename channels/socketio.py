@@ -12,7 +12,7 @@ name is still `socketio` (Socket.IO path `/socket.io`). Differences from Rasa's 
 - browsers may connect only from the origins in BOT_CORS (space-separated, set by
   scripts/stack.py): Rasa disables python-engineio's Origin check, and WebSocket
   connections are not covered by the CORS headers that protect REST;
-- BOT_RATE_LIMIT_IP applies to the client address of the connection;
+- BOT_RATE_LIMIT_IP applies to the client address of the connection (every event counts);
 - custom payloads are emitted as `{"custom": {...}}` on the bot event, like the
   REST channel returns them (Rasa's own output passes them as keyword arguments
   to `emit`, which breaks for payloads such as `{"grounded": ..., "sources": ...}`).
@@ -29,15 +29,17 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from sanic.request import Request
 from socketio import AsyncServer
 
-from channels.rest import MessageGuard, OnNewMessage, cache_action_response_validator
+from channels.rest import MessageGuard, OnNewMessage
 from channels.validation import allowed_origins, is_valid_sender, metadata_problem, origin_allowed
+from knowledge.phrases import both
 
 logger = logging.getLogger(__name__)
 
 # The language of a malformed event is unknown: say it in both.
-BAD_EVENT_TEXT = "抱歉，消息格式不正确，请重新发送。Sorry, that message was malformed; please send it again."
+BAD_EVENT_TEXT = both("malformed")
 
 
 class PayloadSocketIOOutput(SocketIOOutput):
@@ -53,7 +55,6 @@ class CappedSocketIOInput(SocketIOInput):
     def __init__(self, *args: Any, guard: MessageGuard | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.guard = guard or MessageGuard()
-        cache_action_response_validator()
 
     @classmethod
     def name(cls) -> str:
@@ -114,7 +115,8 @@ class CappedSocketIOInput(SocketIOInput):
     ) -> None:
         output = PayloadSocketIOOutput(sio, self.bot_message_evt)
         # Every event counts against the client's address, malformed ones too.
-        wait = self.guard.address_wait(_client_address(sio, sid, self.namespace))
+        request = _connection_request(sio, sid, self.namespace)
+        wait = self.guard.request_wait(request) if request is not None else 0
         if wait:
             hint = data.get("message") if isinstance(data, dict) else None
             await self.guard.slow_down(output, sid, hint if isinstance(hint, str) else "", wait)
@@ -161,12 +163,9 @@ def _metadata(raw: Any) -> dict[str, Any] | None:
     return None if metadata_problem(raw) else raw
 
 
-def _client_address(sio: AsyncServer, sid: str, namespace: str | None) -> str | None:
-    """The address of the connection's client (python-engineio keeps Sanic's request)."""
+def _connection_request(sio: AsyncServer, sid: str, namespace: str | None) -> Request | None:
+    """The HTTP request that opened the connection (python-engineio keeps Sanic's request)."""
     try:
-        request = sio.get_environ(sid, namespace=namespace).get("sanic.request")
+        return sio.get_environ(sid, namespace=namespace).get("sanic.request")
     except (KeyError, AttributeError):
         return None
-    if request is None:
-        return None
-    return request.remote_addr or request.ip

@@ -1,11 +1,9 @@
 """Turning the bot's messages into one WeChat text reply, and numbered choices back into payloads.
 
 WeChat text has no buttons: quick replies become numbered options ("回复数字：1. 政策 …") and a
-later message that is just that number is mapped back to the button's payload.
-
-`Button` is this channel's own small type, not actions.replies.Button: it describes what the
-channel parses out of any bot message (Rasa responses or actions alike), and keeping it here
-keeps the protocol side free of the action server's code.
+later message that is just that number is mapped back to the button's payload. Buttons are
+parsed out of any bot message (Rasa responses or actions alike) into the bot's one `Button`
+type (knowledge.phrases), and the language of the labels follows the bot's own rule.
 """
 
 from __future__ import annotations
@@ -16,33 +14,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from actions.lang import detect_lang as bot_lang  # pure helper: no rasa_sdk, no numpy
 from channels.wechat.text import MAX_REPLY_BYTES, compose
+from knowledge.phrases import Button, detect_lang
 
 MAX_SOURCES = 3
-
-
-@dataclass(frozen=True)
-class Button:
-    title: str
-    payload: str
 
 
 @dataclass(frozen=True)
 class FormattedReply:
     text: str
     buttons: tuple[Button, ...] = ()
-
-
-def detect_lang(text: str) -> str:
-    """ "zh" or "en", by the bot's own rule (knowledge.text via actions.lang).
-
-    The same rule that picks the language of the bot's answer, so WeChat's own texts
-    (busy, too long, options) agree with it: "What does the 沙磁英才计划 offer to new
-    companies?" is English, though it has Chinese characters.
-    Text with neither Chinese nor Latin letters (emoji, digits) counts as Chinese.
-    """
-    return bot_lang(text or "", default="zh")
 
 
 def _buttons_of(message: Mapping[str, Any]) -> list[Button]:

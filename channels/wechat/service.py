@@ -26,16 +26,10 @@ from channels.wechat.claim import ClaimTiming, MessageClaims
 from channels.wechat.config import WeChatSettings
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.errors import DecryptError, SignatureError, WeChatError
-from channels.wechat.formatting import (
-    detect_lang,
-    dump_buttons,
-    format_messages,
-    load_buttons,
-    resolve_choice,
-)
-from channels.wechat.replies import TEXT_ONLY, polite
+from channels.wechat.formatting import dump_buttons, format_messages, load_buttons, resolve_choice
 from channels.wechat.signature import verify_request
 from channels.wechat.xmlmsg import IncomingMessage, build_text_reply, parse_message
+from knowledge.phrases import both, detect_lang, phrase
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +58,6 @@ def error_reply(status: int) -> HttpReply:
 
 
 SUCCESS = HttpReply(200, "success")
-
-
-def user_lang(text: str) -> str:
-    """The language to answer in: Chinese unless the user wrote (non-Chinese) text."""
-    return detect_lang(text) if text.strip() else "zh"
 
 
 class WeChatService:
@@ -235,7 +224,7 @@ class WeChatService:
             text = await self._answer(message)
         except Exception:
             log.exception("bot failed for %s", message.dedup_key)
-            text = polite("busy", user_lang(message.content))
+            text = phrase("no_reply", detect_lang(message.content))
         value = NO_REPLY if text is None else text
         await self._store.set("reply:" + message.dedup_key, value, self.settings.reply_ttl)
         return value
@@ -249,7 +238,7 @@ class WeChatService:
             return await self._answer_text(message, message.fields["Recognition"])
         if kind == "text":
             return await self._answer_text(message, message.content)
-        return TEXT_ONLY
+        return both("text_only")
 
     async def _answer_event(self, message: IncomingMessage) -> str | None:
         if message.event == "subscribe":
@@ -260,13 +249,13 @@ class WeChatService:
 
     async def _answer_text(self, message: IncomingMessage, content: str) -> str:
         text = content.strip()
-        lang = user_lang(text)
+        lang = detect_lang(text)
         if not text:
-            return polite("empty", lang)
+            return phrase("empty", lang)
         limit = self.settings.max_message_chars
         if len(text) > limit:
             # Rasa's featurisers cost memory and time with text length: never pass it on.
-            return polite("too_long", lang, limit=limit)
+            return phrase("too_long", lang, limit=limit)
         buttons = load_buttons(await self._store.get("buttons:" + message.from_user))
         payload = resolve_choice(text, buttons)
         return await self._ask(message, payload or text, lang)
@@ -281,4 +270,4 @@ class WeChatService:
             await self._store.set(key, dump_buttons(reply.buttons), self.settings.buttons_ttl)
         else:
             await self._store.delete(key)  # an old number must not pick a stale option
-        return reply.text or polite("no_answer", lang)
+        return reply.text or phrase("no_answer", lang)

@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from channels.wechat.config import DEV_TOKEN
-from channels.wechat.replies import TEXT_ONLY
 from channels.wechat.simulator import Simulator
 from channels.wechat.xmlmsg import build_xml
+from knowledge.phrases import both
 
 pytestmark = pytest.mark.e2e
 
@@ -136,7 +136,7 @@ def test_subscribe_gets_a_welcome_with_numbered_topics(sim: Simulator) -> None:
 
 def test_image_gets_a_polite_text_only_reply(sim: Simulator) -> None:
     result = sim.send(sim.message_xml(user=openid(), msg_type="image", msg_id=msg_id()))
-    assert result.text == TEXT_ONLY
+    assert result.text == both("text_only")
 
 
 def test_over_long_question_is_refused_politely(sim: Simulator) -> None:

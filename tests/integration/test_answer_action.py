@@ -24,10 +24,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion
 from actions.knowledge_provider import KnowledgeProvider
-from actions.replies import TOPIC_BUTTONS, reply
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
 from knowledge.index import build_index
+from knowledge.phrases import TOPIC_BUTTONS, reply
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 

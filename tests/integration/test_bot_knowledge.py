@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion
 from actions.knowledge_provider import KnowledgeProvider, load_service
-from actions.replies import TOPIC_BUTTONS
 from actions.settings import ActionSettings
+from knowledge.phrases import TOPIC_BUTTONS
 
 pytestmark = pytest.mark.integration
 

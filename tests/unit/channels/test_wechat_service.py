@@ -15,10 +15,10 @@ from channels.wechat.claim import ClaimTiming
 from channels.wechat.config import DEV_TOKEN, WeChatSettings
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.fake_api import FakeWeChatApi
-from channels.wechat.replies import TEXT_ONLY
 from channels.wechat.service import WeChatService
 from channels.wechat.signature import compute_signature
 from channels.wechat.xmlmsg import build_xml, parse_message, parse_xml_fields
+from knowledge.phrases import both, phrase
 
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 APPID = "wx-test"
@@ -273,7 +273,7 @@ def test_menu_click_sends_its_key_to_the_bot() -> None:
 def test_non_text_messages_get_a_polite_text_only_reply(msg_type: str) -> None:
     service, bot = make()
     reply = asyncio.run(service.handle(query(), text_xml("", msg_type=msg_type, MediaId="m")))
-    assert reply_content(reply.body) == TEXT_ONLY
+    assert reply_content(reply.body) == both("text_only")
     assert bot.calls == []
 
 
@@ -299,7 +299,7 @@ def test_over_long_messages_never_reach_the_bot() -> None:
 def test_empty_text_gets_a_prompt() -> None:
     service, bot = make()
     reply = asyncio.run(service.handle(query(), text_xml("   ")))
-    assert reply_content(reply.body) == "请输入您想咨询的问题。"
+    assert reply_content(reply.body) == phrase("empty", "zh")
     assert bot.calls == []
 
 
@@ -308,7 +308,7 @@ def test_bot_failure_gives_a_polite_reply_without_details() -> None:
     reply = asyncio.run(service.handle(query(), text_xml("科创中心在哪里？")))
     assert reply.status == 200
     assert "secret internal detail" not in reply.body
-    assert "繁忙" in reply_content(reply.body)
+    assert reply_content(reply.body) == phrase("no_reply", "zh")
 
 
 def test_empty_bot_output_gets_a_fallback() -> None:

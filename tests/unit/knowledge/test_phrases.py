@@ -1,13 +1,45 @@
+"""The bot's own texts (knowledge.phrases): both languages, the language rule, the topic buttons."""
+
 import re
 from pathlib import Path
 
 import pytest
 
-from actions.lang import detect_lang
-from actions.replies import KEYS, TOPIC_BUTTONS, reply
 from knowledge.ingest import read_articles
+from knowledge.phrases import KEYS, TOPIC_BUTTONS, both, detect_lang, phrase, reply
 
-VALUES = {"limit": 500}  # the placeholders some texts have besides the park's name
+VALUES = {"limit": 500, "seconds": 3}  # the placeholders some texts have besides the park's name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你好", "zh"),
+        ("科创中心在哪里？", "zh"),
+        ("hello", "en"),
+        ("Where is the innovation center?", "en"),
+        ("What is 沙磁英才计划?", "zh"),  # Chinese characters weigh like words
+        ("Does the D+M 工场 of Langjian make robots for factories?", "en"),
+        ("What does the 沙磁英才计划 offer to new companies?", "en"),
+    ],
+)
+def test_language_of_text(text: str, expected: str) -> None:
+    assert detect_lang(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", None, "👍", "123 ？！", "   "])
+def test_text_without_letters_keeps_previous_language(text: str | None) -> None:
+    assert detect_lang(text, default="en") == "en"
+    assert detect_lang(text, default="zh") == "zh"
+
+
+def test_unknown_default_falls_back_to_chinese() -> None:
+    assert detect_lang("👍", default=None) == "zh"
+    assert detect_lang("👍", default="fr") == "zh"
+
+
+def test_a_huge_message_is_judged_by_its_start() -> None:
+    assert detect_lang("问" * 2000 + "word " * 100_000) == "zh"
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))
@@ -97,3 +129,15 @@ def test_too_long_reply_gives_the_limit(lang: str) -> None:
     text = reply("too_long", lang, limit=321).text
     assert "321" in text and detect_lang(text) == lang
     assert reply("too_long", lang, limit=321).buttons == ()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_slow_down_gives_the_seconds_to_wait(lang: str) -> None:
+    text = phrase("slow_down", lang, seconds=17)
+    assert "17" in text and detect_lang(text) == lang
+
+
+@pytest.mark.parametrize("key", ["malformed", "text_only"])
+def test_texts_for_messages_of_unknown_language_say_both(key: str) -> None:
+    zh, en = both(key).split("\n")
+    assert (zh, en) == (phrase(key, "zh"), phrase(key, "en"))

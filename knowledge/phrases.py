@@ -1,0 +1,193 @@
+"""Everything the bot says in its own words, in Chinese and English, and which of the two to say.
+
+One module for the action server (greeting, refusals, topic buttons) and the channels (too
+long, slow down, no reply, ...), so that each message has one wording whoever sends it. It
+lives in the `knowledge` package because both venvs import that package (the action server
+for retrieval, the Rasa server's channels for this module) and because the language rule is
+the library's own (`knowledge.text.detect_lang`, which frames the answers). Pure: it imports
+nothing but `knowledge.text`, never numpy, rasa or rasa_sdk.
+
+Kept in Python rather than in the Rasa domain because the actions pick the language per
+message (Rasa's response conditions only see slots set before the action runs). Topic buttons
+carry real questions that the articles answer, so a click is handled exactly like a typed
+question. Nothing here names a particular park or article: the park's name comes from
+configuration (`{park}`; BOT_PARK_NAME_ZH / BOT_PARK_NAME_EN in actions/settings.py), and the
+topics and examples are questions any park's articles answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.text import detect_lang as _text_lang
+from knowledge.text import has_cjk
+
+SUPPORTED = ("zh", "en")
+
+# Neutral on purpose: the bot serves whatever park publishes the articles it was built from.
+DEFAULT_PARK_NAMES = {"zh": "本园区", "en": "the park"}
+
+_LATIN = re.compile(r"[A-Za-z]")
+_SCAN_CHARS = 1000  # the start of a message tells its language; a huge one is not scanned whole
+
+
+def detect_lang(text: str | None, default: str | None = "zh") -> str:
+    """'zh' or 'en' by the knowledge library's rule; `default` (else 'zh') when the text has
+    neither Chinese nor Latin letters (emoji, digits), so such a message keeps the previous
+    language."""
+    text = (text or "")[:_SCAN_CHARS]
+    if not (has_cjk(text) or _LATIN.search(text)):
+        return default if default in SUPPORTED else "zh"
+    return _text_lang(text)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A quick reply: its title is shown, its payload is sent as the user's next message."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def message(self) -> dict[str, Any]:
+        """Keyword arguments for rasa_sdk's `dispatcher.utter_message`."""
+        return {
+            "text": self.text,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
+        }
+
+
+TOPIC_BUTTONS: dict[str, tuple[Button, ...]] = {
+    "zh": (
+        Button("政策", "园区有哪些扶持企业的政策？"),
+        Button("平台", "园区搭建了哪些科技创新平台？"),
+        Button("园区布局", "园区由哪几大板块组成？"),
+        Button("产业", "园区重点发展哪些产业？"),
+    ),
+    "en": (
+        Button("Policies", "What policies support companies in the park?"),
+        Button("Platforms", "What innovation platforms has the park built?"),
+        Button("Layout", "What are the main parts of the park?"),
+        Button("Industries", "Which industries does the park focus on?"),
+    ),
+}
+
+_TEXTS: dict[str, dict[str, str]] = {
+    # -- the action server's replies
+    "greet": {
+        "zh": "您好！我是{park}的招商问答助手，根据园区发布的文章回答关于"
+        "政策、平台、园区布局、产业和项目的问题，并注明出处。您想了解什么？",
+        "en": "Hello! I'm the investment assistant of {park}. I answer investors' questions "
+        "from the park's published articles, with their source: policies, platforms, layout, "
+        "industries and projects. What would you like to know?",
+    },
+    # The examples are topic-button questions, which the articles are tested to answer.
+    "help": {
+        "zh": "您可以直接用中文或英文提问，例如“园区重点发展哪些产业？”“园区有哪些扶持企业的政策？”。"
+        "我只根据园区发布的文章作答并注明出处；文章里没有的内容我会如实告诉您。"
+        "也可以点下面的话题：",
+        "en": 'Ask in English or Chinese, for example "Which industries does the park focus '
+        'on?" or "What policies support companies in the park?". I answer only from '
+        "the park's published articles and cite them; if the articles don't say, I tell "
+        "you so. Or pick a topic:",
+    },
+    "goodbye": {
+        "zh": "再见！欢迎随时回来咨询园区的情况。",
+        "en": "Goodbye! Come back any time with more questions about the park.",
+    },
+    "thanks": {
+        "zh": "不客气！还有其他关于园区的问题吗？",
+        "en": "You're welcome! Anything else you'd like to know about the park?",
+    },
+    "bot_challenge": {
+        "zh": "我是自动问答机器人，不是真人。我的回答都摘自园区发布的文章，并注明出处。",
+        "en": "I'm an automated assistant, not a person. My answers are quoted from the "
+        "park's published articles, with their source.",
+    },
+    "not_grounded": {
+        "zh": "抱歉，园区发布的文章里没有找到这个问题的答案，我不想凭空编造。"
+        "您可以换个问法，或者看看这些话题：",
+        "en": "Sorry, the park's published articles don't answer that, and I won't make "
+        "something up. Try asking another way, or pick a topic:",
+    },
+    "out_of_scope": {
+        "zh": "抱歉，我只能根据园区发布的文章回答关于{park}的问题，"
+        "这个问题我帮不上忙。您可以问问这些：",
+        "en": "Sorry, I can only answer questions about {park}, from its published articles, "
+        "so I can't help with that. You could ask about:",
+    },
+    "unavailable": {
+        "zh": "抱歉，知识库暂时无法使用，请稍后再试。",
+        "en": "Sorry, the knowledge base is unavailable right now. Please try again later.",
+    },
+    # -- said by the action server (the library's limit) and the channels (BOT_MAX_MESSAGE_CHARS)
+    "too_long": {
+        "zh": "抱歉，您的问题太长了（超过 {limit} 个字），请精简到 {limit} 个字以内再问。",
+        "en": "Sorry, your question is too long (over {limit} characters). Please shorten it "
+        "to {limit} characters or fewer and ask again.",
+    },
+    # -- the channels' own texts
+    "empty": {
+        "zh": "请输入您想了解的问题。",
+        "en": "Please type your question.",
+    },
+    # Rasa gave no reply (action server down, too slow, a crash) or the channel failed.
+    "no_reply": {
+        "zh": "抱歉，我暂时无法回答，请稍后再试。",
+        "en": "Sorry, I can't answer right now. Please try again in a moment.",
+    },
+    # The bot replied with nothing a text channel can show.
+    "no_answer": {
+        "zh": "抱歉，暂时无法回答这个问题，请换个说法试试。",
+        "en": "Sorry, I cannot answer that right now. Please try rephrasing.",
+    },
+    "slow_down": {
+        "zh": "您发消息太快了，请等 {seconds} 秒再问。",
+        "en": "You're sending messages too quickly. Please wait {seconds} seconds and ask again.",
+    },
+    # Said in both languages (`both`): nothing in the message tells its language.
+    "malformed": {
+        "zh": "抱歉，消息格式不正确，请重新发送。",
+        "en": "Sorry, that message was malformed; please send it again.",
+    },
+    "text_only": {
+        "zh": "抱歉，目前只能理解文字消息，请用文字提问。",
+        "en": "Sorry, I can only read text messages.",
+    },
+}
+
+# Replies that offer the topic buttons.
+_WITH_BUTTONS = frozenset({"greet", "help", "not_grounded", "out_of_scope"})
+
+KEYS = frozenset(_TEXTS)
+
+
+def phrase(key: str, lang: str, park: str | None = None, **values: object) -> str:
+    """The text `key` in `lang` ("zh" or "en"; anything else falls back to Chinese).
+
+    `park` names the park (default: a neutral "本园区" / "the park"); `values` fill the other
+    placeholders (`limit` for "too_long", `seconds` for "slow_down").
+    """
+    texts = _TEXTS[key]
+    lang = lang if lang in texts else "zh"
+    # Values are inserted, never parsed: braces in a configured name are harmless.
+    return texts[lang].format(park=park or DEFAULT_PARK_NAMES[lang], **values)
+
+
+def reply(key: str, lang: str, park: str | None = None, **values: object) -> Reply:
+    """The text `key` with the topic buttons when it offers them."""
+    lang = lang if lang in SUPPORTED else "zh"
+    buttons = TOPIC_BUTTONS[lang] if key in _WITH_BUTTONS else ()
+    return Reply(phrase(key, lang, park, **values), buttons)
+
+
+def both(key: str) -> str:
+    """The text `key` in Chinese, then English, for messages whose language is unknown."""
+    return phrase(key, "zh") + "\n" + phrase(key, "en")
