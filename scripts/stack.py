@@ -296,9 +296,9 @@ def train(cfg: StackConfig, force: bool = False) -> None:
     log("training the Rasa model (data changed or no model yet)")
     started = time.monotonic()
     cfg.model_dir.mkdir(parents=True, exist_ok=True)
-    command = [str(cfg.rasa), "train", "--config", str(BOT / "config.yml"),
-               "--domain", str(BOT / "domain"), "--data", str(BOT / "data"),
-               "--out", str(cfg.model_dir), "--fixed-model-name", MODEL_NAME]  # fmt: skip
+    command = rasa_command(cfg, "train", "--config", str(BOT / "config.yml"),
+                           "--domain", str(BOT / "domain"), "--data", str(BOT / "data"),
+                           "--out", str(cfg.model_dir), "--fixed-model-name", MODEL_NAME)  # fmt: skip
     subprocess.run(command, cwd=ROOT, env=cfg.child_env(), check=True, preexec_fn=die_with_parent())
     stamp.write_text(fingerprint)
     log(f"trained in {time.monotonic() - started:.0f} s")
@@ -421,11 +421,16 @@ def actions_env(cfg: StackConfig) -> dict[str, str]:
     return {"OMP_NUM_THREADS": "1", **cfg.child_env()}
 
 
+def rasa_command(cfg: StackConfig, *args: str) -> list[str]:
+    """`rasa <args>` without third-party deprecation noise (see scripts/rasa_cli.py)."""
+    return [str(cfg.rasa.parent / "python"), "-m", "scripts.rasa_cli", *args]
+
+
 # `rasa run` takes the API secrets only as options; this launcher appends them from the
 # environment inside the process, so they never show in `ps` or /proc/<pid>/cmdline.
 _RASA_WITH_API = """\
 import os, sys
-from rasa.__main__ import main
+from scripts.rasa_cli import main
 extra = ["--enable-api"]
 if os.environ.get("BOT_API_TOKEN"):
     extra += ["--auth-token", os.environ["BOT_API_TOKEN"]]
@@ -450,7 +455,7 @@ def rasa_server(cfg: StackConfig) -> Service:
         command = [str(cfg.rasa.parent / "python"), "-c", _RASA_WITH_API, *options]
     else:
         # No --enable-api: Rasa's HTTP API would otherwise be open to anyone who can reach it.
-        command = [str(cfg.rasa), *options]
+        command = rasa_command(cfg, *options)
     return Service("rasa", command, f"{cfg.rasa_url}/webhooks/rest/", env,
                    port=cfg.rasa_port, host=cfg.host, setting="BOT_RASA_PORT")  # fmt: skip
 
@@ -541,8 +546,8 @@ def cmd_shell(cfg: StackConfig) -> int:
 
 def run_shell(cfg: StackConfig, grace: float = 10.0) -> int:
     """`rasa shell` in the foreground: it owns the terminal (our process group) until it ends."""
-    command = [str(cfg.rasa), "shell", "--model", str(cfg.model),
-               "--endpoints", str(cfg.endpoints), "--port", str(cfg.shell_port)]  # fmt: skip
+    command = rasa_command(cfg, "shell", "--model", str(cfg.model), "--endpoints", str(cfg.endpoints),
+                           "--interface", cfg.host, "--port", str(cfg.shell_port))  # fmt: skip
     shell = subprocess.Popen(command, cwd=ROOT, env=cfg.child_env(), preexec_fn=die_with_parent())
     try:
         return shell.wait()
@@ -562,6 +567,14 @@ def cmd_start_actions(cfg: StackConfig) -> int:
     actions = action_server(cfg)
     os.chdir(ROOT)
     os.execve(actions.command[0], actions.command, dict(actions.env))  # replaces this process
+
+
+def command_name(command: Sequence[str]) -> str:
+    """How a user would type the command that failed: "rasa train", "knowledge build"."""
+    words = [str(word) for word in command]
+    if words[1:3] == ["-m", "scripts.rasa_cli"]:
+        words = ["rasa", *words[3:]]
+    return f"{Path(words[0]).name} {words[1]}" if len(words) > 1 else words[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -585,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return cmd_start_actions(cfg)
     except subprocess.CalledProcessError as exc:
-        log(f"failed: {' '.join(map(str, exc.cmd[:2]))} exited with {exc.returncode}")
+        log(f"failed: {command_name(exc.cmd)} exited with {exc.returncode}")
         return exc.returncode or 1
     except RuntimeError as exc:
         log(f"failed: {exc}")

@@ -22,6 +22,7 @@ from scripts.stack import (
     Service,
     StopSignals,
     check_port,
+    command_name,
     die_with_parent,
     port_in_use,
 )
@@ -58,6 +59,14 @@ def test_a_closed_port_is_free(listening: int) -> None:
     free = next(port for port in PORTS if port != listening and not port_in_use("127.0.0.1", port))
     assert not port_in_use("127.0.0.1", free)
     check_port("rasa", "127.0.0.1", free, "BOT_RASA_PORT")
+
+
+def test_a_failed_command_is_named_as_typed() -> None:
+    assert (
+        command_name(["/x/.venv-rasa/bin/python", "-m", "scripts.rasa_cli", "train", "--out", "m"])
+        == "rasa train"
+    )
+    assert command_name(["/x/.venv/bin/knowledge", "build"]) == "knowledge build"
 
 
 def test_only_the_first_signal_interrupts() -> None:
