@@ -502,6 +502,36 @@ def wait_until_stopped(services: Sequence[Service]) -> int:
         return 0
 
 
+def reachable(host: str) -> str:
+    """`host` as a user types it in a URL: the machine's name for a wildcard address."""
+    if host in ("", "0.0.0.0", "::"):
+        name = socket.gethostname()
+        try:
+            socket.getaddrinfo(name, None)
+        except OSError:
+            return "localhost"
+        return name
+    return f"[{host}]" if ":" in host else host
+
+
+def served_urls(cfg: StackConfig, web: bool) -> list[tuple[str, str]]:
+    """What `make run` serves, as (what, URL) with hosts a user can reach."""
+    rasa = f"http://{reachable(cfg.host)}:{cfg.rasa_port}"
+    urls = [
+        ("REST webhook", f"POST {rasa}/webhooks/rest/webhook"),
+        ("Socket.IO", f"{rasa}/socket.io"),
+        ("WeChat webhook", f"{rasa}/webhooks/wechat/webhook"),
+        ("Rasa health", f"{rasa}/"),
+        ("actions health", f"{cfg.actions_url}/health"),
+    ]
+    if cfg.api_enabled:
+        urls.append(("HTTP API", f"{rasa}/  (authentication required)"))
+    if web:
+        widget = f"http://{reachable(cfg.host)}:{cfg.web_port}/  (full page: /chat.html)"
+        urls.insert(0, ("web widget", widget))
+    return urls
+
+
 # --- commands ---------------------------------------------------------------------------
 
 
@@ -518,12 +548,8 @@ def cmd_run(cfg: StackConfig) -> int:
     cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     with running(services, cfg):
         log(f"ready in {time.monotonic() - started:.0f} s")
-        log(f"REST      POST {cfg.rasa_url}/webhooks/rest/webhook")
-        log(f"Socket.IO {cfg.rasa_url}/socket.io")
-        if cfg.api_enabled:
-            log(f"HTTP API  {cfg.rasa_url}/ (authentication required)")
-        if web is not None:
-            log(f"web demo  {cfg.web_url}/")
+        for what, url in served_urls(cfg, web is not None):
+            log(f"  {what:<15} {url}")
         log("stack ready (Ctrl-C to stop)")
         return wait_until_stopped(services)
 

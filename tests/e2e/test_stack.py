@@ -1,5 +1,5 @@
-"""scripts/stack.py as a supervisor (`make run`): the servers never outlive it, and a taken
-port is named.
+"""scripts/stack.py as a supervisor (`make run`): the servers never outlive it, a taken port is
+named, and what it serves is listed with URLs a user can open.
 
 Each test starts the real stack (action server with its workers, Rasa, web demo) with
 `scripts/stack.py run` in a process group of its own, as make or a container runs it, and
@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -145,11 +146,35 @@ def test_start_and_stop_three_times_by_sigterm_to_the_group(
     supervisors: list[Supervisor], tmp_path: Path
 ) -> None:
     """As `docker stop` or a terminal's group kill stops it; every start finds its ports free."""
-    for _ in range(3):
+    for run in range(3):
         supervisor = start(supervisors, tmp_path)
+        if run == 0:
+            check_what_it_serves(supervisor)
         os.killpg(supervisor.process.pid, signal.SIGTERM)
         assert supervisor.wait_exit() == 0, supervisor.text()[-2000:]
         assert_nothing_left(supervisor)
+
+
+def check_what_it_serves(supervisor: Supervisor) -> None:
+    text = supervisor.text()
+    for what in (
+        "web widget",
+        "REST webhook",
+        "Socket.IO",
+        "WeChat webhook",
+        "Rasa health",
+        "actions health",
+    ):
+        assert f"[stack]   {what} " in text, f"{what} is not listed"
+    assert "0.0.0.0" not in text
+    assert f"http://127.0.0.1:{RASA_PORT}/webhooks/wechat/webhook" in text
+    assert httpx.get(f"http://127.0.0.1:{RASA_PORT}/", timeout=30).status_code == 200  # "Rasa health"
+    # A browser opening the action server's root: a plain 404, no traceback in the log.
+    root = httpx.get(f"http://127.0.0.1:{ACTIONS_PORT}/", timeout=30)
+    assert root.status_code == 404 and "/webhook" in root.json()["error"]
+    assert httpx.get(f"http://127.0.0.1:{ACTIONS_PORT}/webhook", timeout=30).status_code == 405
+    time.sleep(1)  # the action server's log lines reach the file through a pipe
+    assert "Traceback" not in supervisor.text()
 
 
 def test_sigkill_of_the_supervisor_takes_the_servers_along(

@@ -20,11 +20,14 @@ import pytest
 from scripts.stack import (
     PortInUse,
     Service,
+    StackConfig,
     StopSignals,
     check_port,
     command_name,
     die_with_parent,
     port_in_use,
+    reachable,
+    served_urls,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +62,25 @@ def test_a_closed_port_is_free(listening: int) -> None:
     free = next(port for port in PORTS if port != listening and not port_in_use("127.0.0.1", port))
     assert not port_in_use("127.0.0.1", free)
     check_port("rasa", "127.0.0.1", free, "BOT_RASA_PORT")
+
+
+def test_urls_name_a_host_a_user_can_reach() -> None:
+    assert reachable("127.0.0.1") == "127.0.0.1"
+    assert reachable("::1") == "[::1]"
+    for wildcard in ("0.0.0.0", "::"):
+        assert reachable(wildcard) not in ("0.0.0.0", "::", "")
+    urls = dict(served_urls(StackConfig.from_env({"BOT_HOST": "0.0.0.0"}), web=True))
+    assert set(urls) == {
+        "web widget",
+        "REST webhook",
+        "Socket.IO",
+        "WeChat webhook",
+        "Rasa health",
+        "actions health",
+    }
+    assert not any("0.0.0.0" in url for url in urls.values())
+    assert urls["WeChat webhook"].endswith(":5005/webhooks/wechat/webhook")
+    assert urls["actions health"] == "http://127.0.0.1:5055/health"
 
 
 def test_a_failed_command_is_named_as_typed() -> None:
