@@ -204,7 +204,7 @@ def group_gone(group: int, timeout: float) -> bool:
     while True:
         try:
             os.killpg(group, 0)
-        except (ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError):  # none left (or another user's: not ours)
             return True
         if time.monotonic() >= deadline:
             return False
@@ -242,14 +242,14 @@ class PortInUse(RuntimeError):
 
 
 def port_in_use(host: str, port: int) -> bool:
-    """True if another process listens on `port` where a server would bind it (`host`)."""
+    """True if a server could not bind `port` on `host`: another process has it."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]  # fmt: skip
     except (OSError, IndexError):
         return False  # an unusable host: the server itself says so
     with socket.socket(family, kind, proto) as probe:
-        # As the servers bind: connections closing from an earlier run do not count.
+        # As the servers bind: the earlier run's own connections, still closing, do not count.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
