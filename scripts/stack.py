@@ -25,17 +25,25 @@ variable, read once into `StackConfig`:
 
 Secrets (BOT_API_TOKEN, BOT_JWT_SECRET, WECHAT_*) are passed to the children through
 their environment, never on a command line (which every local user can read in `ps`).
+
+The servers never outlive this supervisor: it refuses to start when one of their ports is
+taken, stops each server with all its worker processes (SIGTERM to its process group, SIGKILL
+after a grace period), ignores further Ctrl-C/SIGTERM while it stops them, and on Linux the
+kernel sends each server SIGTERM if the supervisor dies without stopping them (SIGKILL, OOM).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import errno
 import hashlib
 import itertools
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -149,6 +157,113 @@ def log(message: str) -> None:
     print(f"[stack] {message}", flush=True)
 
 
+# --- child processes: they die with the supervisor, however it dies ----------------------
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the forked child
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` asking the kernel for SIGTERM when the supervisor dies, even by SIGKILL.
+
+    SIGTERM, not SIGKILL: a server then stops its own workers as on any `kill` (rasa-sdk's
+    workers outlive a SIGKILLed main process). The kernel sends it when the thread that started
+    the child ends: start children from the main thread. Linux only (elsewhere: no-op).
+    """
+    if _PRCTL is None:
+        return None
+    prctl, parent = _PRCTL, os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the supervisor died before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signum)
+
+
+def group_gone(group: int, timeout: float) -> bool:
+    """Wait until no process of `group` is left (workers end shortly after their server)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(group, 0)
+        except (ProcessLookupError, PermissionError):  # none left (or another user's: not ours)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+class StopSignals:
+    """Ctrl-C (SIGINT) and SIGTERM stop the stack, once.
+
+    The first one raises KeyboardInterrupt wherever the supervisor is (a wait, a start-up);
+    later ones are ignored, so that nothing cuts the stop short: GNU make passes on a signal
+    its whole process group already got, so two in a row are normal. Nothing is printed
+    here: a handler that prints can hit the print it interrupted.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        raise KeyboardInterrupt
+
+
+SIGNALS = StopSignals()
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True if a server could not bind `port` on `host`: another process has it."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]  # fmt: skip
+    except (OSError, IndexError):
+        return False  # an unusable host: the server itself says so
+    with socket.socket(family, kind, proto) as probe:
+        # As the servers bind: the earlier run's own connections, still closing, do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def check_port(name: str, host: str, port: int, setting: str) -> None:
+    if port and port_in_use(host, port):
+        raise PortInUse(f"port {port} is in use by another process "
+                        f"({name} needs it: stop that process or set {setting})")  # fmt: skip
+
+
 # --- preparing: index and model -------------------------------------------------------
 
 
@@ -156,7 +271,8 @@ def build_index(cfg: StackConfig) -> None:
     """`knowledge build` is incremental: a no-op when the articles did not change."""
     cli = cfg.python.parent / "knowledge"
     log("checking the knowledge index (knowledge build)")
-    subprocess.run([str(cli), "build"], cwd=ROOT, env=cfg.child_env(), check=True)
+    subprocess.run([str(cli), "build"], cwd=ROOT, env=cfg.child_env(), check=True,
+                   preexec_fn=die_with_parent())  # fmt: skip
 
 
 def data_fingerprint() -> str:
@@ -180,10 +296,10 @@ def train(cfg: StackConfig, force: bool = False) -> None:
     log("training the Rasa model (data changed or no model yet)")
     started = time.monotonic()
     cfg.model_dir.mkdir(parents=True, exist_ok=True)
-    command = [str(cfg.rasa), "train", "--config", str(BOT / "config.yml"),
-               "--domain", str(BOT / "domain"), "--data", str(BOT / "data"),
-               "--out", str(cfg.model_dir), "--fixed-model-name", MODEL_NAME]  # fmt: skip
-    subprocess.run(command, cwd=ROOT, env=cfg.child_env(), check=True)
+    command = rasa_command(cfg, "train", "--config", str(BOT / "config.yml"),
+                           "--domain", str(BOT / "domain"), "--data", str(BOT / "data"),
+                           "--out", str(cfg.model_dir), "--fixed-model-name", MODEL_NAME)  # fmt: skip
+    subprocess.run(command, cwd=ROOT, env=cfg.child_env(), check=True, preexec_fn=die_with_parent())
     stamp.write_text(fingerprint)
     log(f"trained in {time.monotonic() - started:.0f} s")
 
@@ -208,6 +324,13 @@ class Service:
     env: Mapping[str, str]
     sink: Callable[[str], None] = print_line  # where its log lines go (tests collect them)
     process: subprocess.Popen[str] | None = None
+    port: int = 0  # the port it listens on, checked before it starts (0: no check)
+    host: str = "127.0.0.1"  # where it binds that port
+    setting: str = ""  # the variable that chooses the port, for the message when it is taken
+    _stopped: bool = field(default=False, init=False, repr=False)
+
+    def check_port(self) -> None:
+        check_port(self.name, self.host, self.port, self.setting)
 
     def start(self, extra_env: Mapping[str, str] | None = None) -> None:
         log(f"starting {self.name}")
@@ -219,8 +342,12 @@ class Service:
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
-            start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
+            # Its own session and process group: Ctrl-C reaches us only and we stop the children
+            # in order; stop() signals the group, the server with all its workers.
+            start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
+        self._stopped = False
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
@@ -250,17 +377,22 @@ class Service:
         raise RuntimeError(f"{self.name} not healthy after {timeout:.0f} s ({self.health_url})")
 
     def stop(self, grace: float = 10.0) -> None:
-        if not self.alive():
+        """SIGTERM to its process group, SIGKILL after `grace` s; nothing of the group stays."""
+        if self.process is None or self._stopped:
             return
-        assert self.process is not None
-        # The whole process group: rasa-sdk serves from a worker process of its own.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(grace)
-        except subprocess.TimeoutExpired:
-            log(f"{self.name} did not stop in {grace:.0f} s; killing it")
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        self._stopped = True
+        group = self.process.pid  # rasa-sdk serves from worker processes in this group
+        if self.process.poll() is None:
+            signal_group(group, signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                log(f"{self.name} did not stop in {grace:.0f} s; killing it")
+                signal_group(group, signal.SIGKILL)
+                self.process.wait()
+        # Workers left by a server that crashed or exited before them would keep its port.
+        if not group_gone(group, timeout=5.0):
+            signal_group(group, signal.SIGKILL)
 
 
 def is_healthy(url: str) -> bool:
@@ -274,7 +406,9 @@ def is_healthy(url: str) -> bool:
 def action_server(cfg: StackConfig) -> Service:
     command = [str(cfg.python), "-W", "ignore::UserWarning:rasa_sdk.utils", "-m", "rasa_sdk",
                "--actions", "actions", "--port", str(cfg.actions_port)]  # fmt: skip
-    return Service("actions", command, f"{cfg.actions_url}/health", actions_env(cfg))
+    env = actions_env(cfg)
+    return Service("actions", command, f"{cfg.actions_url}/health", env,
+                   port=cfg.actions_port, host=env["SANIC_HOST"], setting="BOT_ACTIONS_PORT")  # fmt: skip
 
 
 def actions_env(cfg: StackConfig) -> dict[str, str]:
@@ -287,11 +421,16 @@ def actions_env(cfg: StackConfig) -> dict[str, str]:
     return {"OMP_NUM_THREADS": "1", **cfg.child_env()}
 
 
+def rasa_command(cfg: StackConfig, *args: str) -> list[str]:
+    """`rasa <args>` without third-party deprecation noise (see scripts/rasa_cli.py)."""
+    return [str(cfg.rasa.parent / "python"), "-m", "scripts.rasa_cli", *args]
+
+
 # `rasa run` takes the API secrets only as options; this launcher appends them from the
 # environment inside the process, so they never show in `ps` or /proc/<pid>/cmdline.
 _RASA_WITH_API = """\
 import os, sys
-from rasa.__main__ import main
+from scripts.rasa_cli import main
 extra = ["--enable-api"]
 if os.environ.get("BOT_API_TOKEN"):
     extra += ["--auth-token", os.environ["BOT_API_TOKEN"]]
@@ -316,8 +455,9 @@ def rasa_server(cfg: StackConfig) -> Service:
         command = [str(cfg.rasa.parent / "python"), "-c", _RASA_WITH_API, *options]
     else:
         # No --enable-api: Rasa's HTTP API would otherwise be open to anyone who can reach it.
-        command = [str(cfg.rasa), *options]
-    return Service("rasa", command, f"{cfg.rasa_url}/webhooks/rest/", env)
+        command = rasa_command(cfg, *options)
+    return Service("rasa", command, f"{cfg.rasa_url}/webhooks/rest/", env,
+                   port=cfg.rasa_port, host=cfg.host, setting="BOT_RASA_PORT")  # fmt: skip
 
 
 def web_server(cfg: StackConfig) -> Service | None:
@@ -325,7 +465,8 @@ def web_server(cfg: StackConfig) -> Service | None:
         return None
     command = [str(cfg.python), "-m", "web.serve", "--host", cfg.host,
                "--port", str(cfg.web_port), "--bot-url", cfg.public_url]  # fmt: skip
-    return Service("web", command, f"{cfg.web_url}/", cfg.child_env())
+    return Service("web", command, f"{cfg.web_url}/", cfg.child_env(),
+                   port=cfg.web_port, host=cfg.host, setting="BOT_WEB_PORT")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -334,19 +475,17 @@ def running(services: Sequence[Service], cfg: StackConfig) -> Iterator[None]:
     started: list[Service] = []
     try:
         for service in services:
+            service.check_port()  # else a stale server there would pass for this one
             service.start()
             started.append(service)
             seconds = service.wait_healthy(cfg.start_timeout)
             log(f"{service.name} healthy after {seconds:.1f} s")
         yield
     finally:
+        SIGNALS.stopping = True  # from here on a signal must not cut the stop short
         for service in reversed(started):
             service.stop()
         log("stopped")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the stack exactly like Ctrl-C
 
 
 def wait_until_stopped(services: Sequence[Service]) -> int:
@@ -363,51 +502,105 @@ def wait_until_stopped(services: Sequence[Service]) -> int:
         return 0
 
 
+def reachable(host: str) -> str:
+    """`host` as a user types it in a URL: the machine's name for a wildcard address."""
+    if host in ("", "0.0.0.0", "::"):
+        name = socket.gethostname()
+        try:
+            socket.getaddrinfo(name, None)
+        except OSError:
+            return "localhost"
+        return name
+    return f"[{host}]" if ":" in host else host
+
+
+def served_urls(cfg: StackConfig, web: bool) -> list[tuple[str, str]]:
+    """What `make run` serves, as (what, URL) with hosts a user can reach."""
+    rasa = f"http://{reachable(cfg.host)}:{cfg.rasa_port}"
+    urls = [
+        ("REST webhook", f"POST {rasa}/webhooks/rest/webhook"),
+        ("Socket.IO", f"{rasa}/socket.io"),
+        ("WeChat webhook", f"{rasa}/webhooks/wechat/webhook"),
+        ("Rasa health", f"{rasa}/"),
+        ("actions health", f"{cfg.actions_url}/health"),
+    ]
+    if cfg.api_enabled:
+        urls.append(("HTTP API", f"{rasa}/  (authentication required)"))
+    if web:
+        widget = f"http://{reachable(cfg.host)}:{cfg.web_port}/  (full page: /chat.html)"
+        urls.insert(0, ("web widget", widget))
+    return urls
+
+
 # --- commands ---------------------------------------------------------------------------
 
 
 def cmd_run(cfg: StackConfig) -> int:
     started = time.monotonic()
-    build_index(cfg)
-    train(cfg)
-    cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     services = [action_server(cfg), rasa_server(cfg)]
     web = web_server(cfg)
     if web is not None:
         services.append(web)
+    for service in services:
+        service.check_port()  # before minutes of indexing and training, not after
+    build_index(cfg)
+    train(cfg)
+    cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     with running(services, cfg):
         log(f"ready in {time.monotonic() - started:.0f} s")
-        log(f"REST      POST {cfg.rasa_url}/webhooks/rest/webhook")
-        log(f"Socket.IO {cfg.rasa_url}/socket.io")
-        if cfg.api_enabled:
-            log(f"HTTP API  {cfg.rasa_url}/ (authentication required)")
-        if web is not None:
-            log(f"web demo  {cfg.web_url}/")
+        for what, url in served_urls(cfg, web is not None):
+            log(f"  {what:<15} {url}")
         log("stack ready (Ctrl-C to stop)")
         return wait_until_stopped(services)
 
 
 def cmd_shell(cfg: StackConfig) -> int:
+    actions = action_server(cfg)
+    reuse = is_healthy(actions.health_url)  # e.g. the one `make run` started
+    services = [] if reuse else [actions]
+    for service in services:
+        service.check_port()
+    check_port("rasa shell", cfg.host, cfg.shell_port, "BOT_SHELL_PORT")
     build_index(cfg)
     train(cfg)
     cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    actions = action_server(cfg)
-    services = [] if is_healthy(actions.health_url) else [actions]
-    if not services:
+    if reuse:
         log(f"using the action server already running on port {cfg.actions_port}")
     with running(services, cfg):
-        command = [str(cfg.rasa), "shell", "--model", str(cfg.model),
-                   "--endpoints", str(cfg.endpoints), "--port", str(cfg.shell_port)]  # fmt: skip
-        # The shell owns the terminal; Ctrl-C ends it, then we stop what we started.
-        with contextlib.suppress(KeyboardInterrupt):
-            return subprocess.run(command, cwd=ROOT, env=cfg.child_env()).returncode
-    return 0
+        return run_shell(cfg)
+
+
+def run_shell(cfg: StackConfig, grace: float = 10.0) -> int:
+    """`rasa shell` in the foreground: it owns the terminal (our process group) until it ends."""
+    command = rasa_command(cfg, "shell", "--model", str(cfg.model), "--endpoints", str(cfg.endpoints),
+                           "--interface", cfg.host, "--port", str(cfg.shell_port))  # fmt: skip
+    shell = subprocess.Popen(command, cwd=ROOT, env=cfg.child_env(), preexec_fn=die_with_parent())
+    try:
+        return shell.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C at its prompt ends the shell without signalling us; this is a signal to us
+        # (Ctrl-C while it thinks, or SIGTERM): stop it, then `running` stops the rest.
+        shell.terminate()
+        try:
+            shell.wait(grace)
+        except subprocess.TimeoutExpired:
+            shell.kill()
+            shell.wait()
+        return 0
 
 
 def cmd_start_actions(cfg: StackConfig) -> int:
     actions = action_server(cfg)
     os.chdir(ROOT)
     os.execve(actions.command[0], actions.command, dict(actions.env))  # replaces this process
+
+
+def command_name(command: Sequence[str]) -> str:
+    """How a user would type the command that failed: "rasa train", "knowledge build"."""
+    words = [str(word) for word in command]
+    if words[1:3] == ["-m", "scripts.rasa_cli"]:
+        words = ["rasa", *words[3:]]
+    return f"{Path(words[0]).name} {words[1]}" if len(words) > 1 else words[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -420,7 +613,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("start-actions", help="run only the action server, in the foreground")
     args = parser.parse_args(argv)
     cfg = StackConfig.from_env()
-    signal.signal(signal.SIGTERM, _interrupt)
+    SIGNALS.install()
     try:
         if args.command == "run":
             return cmd_run(cfg)
@@ -431,7 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return cmd_start_actions(cfg)
     except subprocess.CalledProcessError as exc:
-        log(f"failed: {' '.join(map(str, exc.cmd[:2]))} exited with {exc.returncode}")
+        log(f"failed: {command_name(exc.cmd)} exited with {exc.returncode}")
         return exc.returncode or 1
     except RuntimeError as exc:
         log(f"failed: {exc}")
