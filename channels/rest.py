@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,18 +38,26 @@ from sanic.response import HTTPResponse
 from actions.lang import detect_lang  # pure helper, no rasa_sdk import
 from channels.ratelimit import AddressSet, Clock, RateLimiter, RateSpec
 from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
+from knowledge.settings import ChannelEnv, Rate
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-DEFAULT_RATE_LIMIT = RateSpec(20, 60.0)
+
+def _spec(rate: Rate | None) -> RateSpec | None:
+    return RateSpec(rate.count, rate.seconds) if rate else None
+
+
+DEFAULT_RATE_LIMIT = _spec(ChannelEnv.rate_limit)
 
 
 @dataclass(frozen=True)
 class GuardSettings:
-    max_chars: int = 500  # BOT_MAX_MESSAGE_CHARS
-    reply_timeout: float = 30.0  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
+    """The guard's settings, from the settings table's `ChannelEnv` (knowledge/settings.py)."""
+
+    max_chars: int = ChannelEnv.max_message_chars  # BOT_MAX_MESSAGE_CHARS
+    reply_timeout: float = ChannelEnv.reply_timeout  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
     # BOT_RATE_LIMIT: messages per sender ("20/60"; "0"/"off" = no limit)
     sender_rate: RateSpec | None = DEFAULT_RATE_LIMIT
     # BOT_RATE_LIMIT_IP: messages per client address (default: no limit; behind a reverse
@@ -61,17 +68,13 @@ class GuardSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GuardSettings:
-        env = os.environ if environ is None else environ
-        max_chars = int(env.get("BOT_MAX_MESSAGE_CHARS") or cls.max_chars)
-        timeout = float(env.get("BOT_REPLY_TIMEOUT") or cls.reply_timeout)
-        if max_chars < 1 or timeout <= 0:
-            raise ValueError("BOT_MAX_MESSAGE_CHARS and BOT_REPLY_TIMEOUT must be positive")
+        env = ChannelEnv.from_env(environ)
         return cls(
-            max_chars=max_chars,
-            reply_timeout=timeout,
-            sender_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT", str(DEFAULT_RATE_LIMIT))),
-            address_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT_IP"), "BOT_RATE_LIMIT_IP"),
-            exempt=AddressSet.parse(env.get("BOT_RATE_LIMIT_EXEMPT")),
+            max_chars=env.max_message_chars,
+            reply_timeout=env.reply_timeout,
+            sender_rate=_spec(env.rate_limit),
+            address_rate=_spec(env.rate_limit_ip),
+            exempt=AddressSet(env.rate_limit_exempt),
         )
 
 
