@@ -149,13 +149,15 @@ class Rate(NamedTuple):
 
 
 def var(name: str, default: Any, doc: str, *, old: tuple[str, ...] = (), secret: bool = False,
-        shown: str = "", **constraints: Any) -> Any:
+        shown: str = "", expect: str = "", **constraints: Any) -> Any:
     """One environment variable: `name`, `default`, a one-line `doc`, pydantic constraints
     (ge, le, gt, max_length). `old`: names still read for one release, with a warning;
-    `secret`: masked in repr; `shown`: the default as the README shows it when it is derived."""
+    `secret`: masked in repr and errors; `shown`: the default as the README shows it when it is
+    derived; `expect`: what a value must be, when a validator checks more than type and bounds."""
     if isinstance(default, float):
         constraints.setdefault("allow_inf_nan", False)
-    return Field(default, description=doc, env=name, old=old, secret=secret, shown=shown, **constraints)
+    return Field(default, description=doc, env=name, old=old, secret=secret, shown=shown, expect=expect,
+                 **constraints)  # fmt: skip
 
 
 class _Table:
@@ -234,6 +236,8 @@ def _read(env: Mapping[str, str], name: str, old: tuple[str, ...], warn: Callabl
 def expectation(field: ModelField) -> str:
     """What a field accepts, in words: the same text in error messages and in the README."""
     info, kind = field.field_info, field.type_
+    if info.extra.get("expect"):
+        return str(info.extra["expect"])
     if hasattr(kind, "expect"):
         return str(kind.expect)
     if typing.get_origin(kind) is Literal:
@@ -276,14 +280,14 @@ def _web_port() -> Any:
 
 def _public_url() -> Any:
     return var("BOT_PUBLIC_URL", "", "the Rasa server as browsers reach it (given to the web demo; behind a proxy, its public URL)",
-               shown="http://localhost:<BOT_RASA_PORT>")  # fmt: skip
+               shown="`http://localhost:<BOT_RASA_PORT>`")  # fmt: skip
 
 
 def _cors() -> Any:
     return var("BOT_CORS", (), "browser origins allowed to call Rasa (CORS on REST, the Origin check of Socket.IO); "
-               "an entry with * \\ ] or ? is a regular expression matched from the start (anchor it with $). "
-               "`make run` defaults to the web demo's origins; unset under a bare `rasa run`: any origin",
-               shown="the web demo's origins")  # fmt: skip
+               "an entry with * \\ ] or ? is a regular expression matched from the start (anchor it with $); "
+               "unset under a bare `rasa run`: any origin", shown="the web demo's origins (`make run`)",
+               expect="origins separated by spaces, such as https://park.example")  # fmt: skip
 
 
 def _message_chars() -> Any:
@@ -317,7 +321,7 @@ class StackEnv(_Table):
 
 @table
 class ChannelEnv(_Table):
-    """The Rasa server's channels (`channels/`: REST, Socket.IO, WeChat): the guard in front of Rasa."""
+    """The Rasa server's channels (REST, Socket.IO and WeChat in `channels/`): the guard in front of Rasa."""
 
     max_message_chars: int = _message_chars()
     reply_timeout: float = var("BOT_REPLY_TIMEOUT", 30.0, "seconds a message may take before the channel apologises "
@@ -346,7 +350,7 @@ class ActionSettings(_Table):
     unanswered_log: ResolvedPath = var("BOT_UNANSWERED_LOG", PROJECT_ROOT / "var" / "unanswered.jsonl",
                                        "questions the articles did not answer, one JSON object per line, for the park's staff")  # fmt: skip
     unanswered_salt: str = var("BOT_UNANSWERED_SALT", "", "key of the senders' pseudonyms in that log (unset: a random "
-                               "key kept in `unanswered.salt` next to the log)", secret=True, shown="a key file")  # fmt: skip
+                               "key kept in `unanswered.salt` next to the log)", secret=True, shown="a random key file")  # fmt: skip
     unanswered_max_bytes: int = var("BOT_UNANSWERED_MAX_BYTES", 10 * 1024 * 1024, "the log is rotated before it grows "
                                     "past this (0: never)", ge=0)  # fmt: skip
     unanswered_backups: int = var("BOT_UNANSWERED_BACKUPS", 5, "rotated files kept (`unanswered.jsonl.1` … `.N`)", ge=1)
@@ -361,7 +365,7 @@ class ActionSettings(_Table):
 
 @table
 class Settings(_Table):
-    """The knowledge library (`knowledge build`, the action server): articles, index, retrieval."""
+    """The knowledge library (`knowledge build` and the action server): articles, index, retrieval."""
 
     # Where articles come from and where built artifacts go.
     articles_dir: ResolvedPath = var("KB_ARTICLES_DIR", PROJECT_ROOT / "knowledge" / "articles", "article folder")
@@ -416,12 +420,13 @@ class Settings(_Table):
 
 
 WECHAT_DEV_TOKEN = "dev-token"  # only for local development; a real account must set WECHAT_TOKEN
+AES_KEY = "43 characters of Base64 (32 bytes)"
 
 
 @table
 class WeChatEnv(_Table):
-    """The WeChat official-account connector (`channels/wechat/`, docs/wechat.md). A non-empty
-    `token`, `appid`, `appsecret`, `aes_key`, `api_base`, `redis_url` or `welcome_trigger` under
+    """The WeChat connector (`channels/wechat/`, docs/wechat.md): a non-empty `token`, `appid`,
+    `appsecret`, `aes_key`, `api_base`, `redis_url` or `welcome_trigger` under
     `channels.wechat.WeChatInput:` in bot/credentials.yml wins over the variable."""
 
     token: str = var("WECHAT_TOKEN", WECHAT_DEV_TOKEN, "the Token of 服务器配置; without WECHAT_APPID the public "
@@ -429,7 +434,8 @@ class WeChatEnv(_Table):
                      secret=True)  # fmt: skip
     appid: str = var("WECHAT_APPID", "", "the account's AppID (safe mode and the customer-service API)")
     appsecret: str = var("WECHAT_APPSECRET", "", "AppSecret; with WECHAT_APPID it enables the customer-service API", secret=True)
-    aes_key: str = var("WECHAT_AES_KEY", "", "the 43-character EncodingAESKey (compatible/safe mode); checked at start-up", secret=True)
+    aes_key: str = var("WECHAT_AES_KEY", "", "the EncodingAESKey of 服务器配置 (compatible and safe modes)", secret=True,
+                       expect=AES_KEY)  # fmt: skip
     api_base: HttpUrl = var("WECHAT_API_BASE", "https://api.weixin.qq.com", "base URL of WeChat's server API (tests point it at a fake)")
     redis_url: str = var("WECHAT_REDIS_URL", "", "e.g. `redis://127.0.0.1:6379/0`: share the connector's caches "
                          "between Rasa processes and restarts (unset: in memory)", secret=True)  # fmt: skip
@@ -461,13 +467,13 @@ class WeChatEnv(_Table):
         except binascii.Error:
             ok = False
         if not ok:
-            raise ValueError("the 43-character EncodingAESKey (Base64 of 32 bytes)")
+            raise ValueError(AES_KEY)
         return value
 
 
 @table
 class WebEnv(_Table):
-    """The web demo (`python -m web.serve`; its flags win over these)."""
+    """The web demo (`python -m web.serve`): its flags win over these."""
 
     host: str = _host()
     web_port: int = _web_port()
