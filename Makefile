@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_NO_INPUT := 1
 
-.PHONY: help install index train run shell test test-unit test-integration test-e2e lint eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services clean
+.PHONY: help install index train run shell test test-unit test-integration test-e2e lint settings-table eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ test-e2e: install browser ## start the stack and drive it over REST, WeChat and 
 
 lint: $(VENV)/.installed ## ruff
 	@$(VENV)/bin/ruff check .
+
+settings-table: $(VENV)/.installed ## write README.md's configuration table from knowledge/settings.py
+	@$(VENV)/bin/python scripts/settings_table.py
 
 eval: install index ## dev set through the library and REST + ablation, the fitted models' held-back figures, the fixture corpus
 	@$(VENV)/bin/python scripts/eval.py $(if $(SET),--set $(SET)) $(if $(URL),--url $(URL)) \

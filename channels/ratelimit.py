@@ -38,32 +38,12 @@ REDIS_DB = 1  # the lock store's database (bot/endpoints.scaleout.yml); keys sta
 # Seconds a Redis call may take: the calls run on Rasa's event loop, which must not hang.
 REDIS_TIMEOUT = 1.0
 
-_OFF = {"", "0", "off", "none", "false", "no"}
-
-
 @dataclass(frozen=True)
 class RateSpec:
     """`count` messages per `seconds` (whole seconds: Redis expires keys by the second)."""
 
     count: int
     seconds: int
-
-    @classmethod
-    def parse(cls, raw: str | None, name: str = "BOT_RATE_LIMIT") -> RateSpec | None:
-        """'20/60' -> RateSpec(20, 60); '30' -> 30 per 60 s; '0', 'off' or empty -> None (no limit)."""
-        text = (raw or "").strip().lower()
-        if text in _OFF:
-            return None
-        count, sep, seconds = text.partition("/")
-        try:
-            spec = cls(int(count), int(seconds) if sep else 60)
-        except ValueError:
-            raise ValueError(
-                f"{name} must look like 20/60 (messages/whole seconds), got {raw!r}"
-            ) from None
-        if spec.count < 1 or spec.seconds < 1:
-            raise ValueError(f"{name} needs a positive count and period, got {raw!r}")
-        return spec
 
     def __str__(self) -> str:
         return f"{self.count}/{self.seconds}"
@@ -121,13 +101,6 @@ class AddressSet:
 
     def __init__(self, networks: Iterable[str] = ()) -> None:
         self._networks = [ipaddress.ip_network(n.strip(), strict=False) for n in networks if n.strip()]
-
-    @classmethod
-    def parse(cls, raw: str | None, name: str = "BOT_RATE_LIMIT_EXEMPT") -> AddressSet:
-        try:
-            return cls((raw or "").replace(",", " ").split())
-        except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from None
 
     def __contains__(self, address: object) -> bool:
         if not isinstance(address, str) or not self._networks:

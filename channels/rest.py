@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,28 +47,33 @@ from channels.ratelimit import (
 )
 from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
 from knowledge.phrases import detect_lang, phrase
+from knowledge.settings import ChannelEnv, Rate
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-DEFAULT_RATE_LIMIT = RateSpec(20, 60)
-DEFAULT_ADDRESS_RATE_LIMIT = RateSpec(60, 60)
-# This host's own clients (the web demo's tests, `make eval`, a benchmark) are not limited per
-# address; a reverse proxy on this host must be listed in BOT_TRUSTED_PROXIES instead.
-DEFAULT_EXEMPT = "127.0.0.1 ::1"
+
+def _spec(rate: Rate | None) -> RateSpec | None:
+    return RateSpec(rate.count, rate.seconds) if rate else None
+
+
+DEFAULT_RATE_LIMIT = _spec(ChannelEnv.rate_limit)
+DEFAULT_ADDRESS_RATE_LIMIT = _spec(ChannelEnv.rate_limit_ip)
 
 
 @dataclass(frozen=True)
 class GuardSettings:
-    max_chars: int = 500  # BOT_MAX_MESSAGE_CHARS
-    reply_timeout: float = 30.0  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
+    """The guard's settings, from the settings table's `ChannelEnv` (knowledge/settings.py)."""
+
+    max_chars: int = ChannelEnv.max_message_chars  # BOT_MAX_MESSAGE_CHARS
+    reply_timeout: float = ChannelEnv.reply_timeout  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
     # BOT_RATE_LIMIT: messages per sender ("20/60"; "0"/"off" = no limit)
     sender_rate: RateSpec | None = DEFAULT_RATE_LIMIT
     # BOT_RATE_LIMIT_IP: messages per client address: a client can invent sender ids, not addresses
     address_rate: RateSpec | None = DEFAULT_ADDRESS_RATE_LIMIT
     # BOT_RATE_LIMIT_EXEMPT: addresses/networks never limited per address (default: loopback)
-    exempt: AddressSet = field(default_factory=lambda: AddressSet.parse(DEFAULT_EXEMPT))
+    exempt: AddressSet = field(default_factory=lambda: AddressSet(ChannelEnv.rate_limit_exempt))
     # BOT_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For names the client (default none)
     trusted_proxies: AddressSet = field(default_factory=AddressSet)
     # BOT_RATE_LIMIT_STORAGE: where the counts live, a `limits` storage URI (default: Redis
@@ -78,26 +82,16 @@ class GuardSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GuardSettings:
-        env = os.environ if environ is None else environ
-        max_chars = int(env.get("BOT_MAX_MESSAGE_CHARS") or cls.max_chars)
-        timeout = float(env.get("BOT_REPLY_TIMEOUT") or cls.reply_timeout)
-        if max_chars < 1 or timeout <= 0:
-            raise ValueError("BOT_MAX_MESSAGE_CHARS and BOT_REPLY_TIMEOUT must be positive")
+        env = ChannelEnv.from_env(environ)
         return cls(
-            max_chars=max_chars,
-            reply_timeout=timeout,
-            sender_rate=RateSpec.parse(env.get("BOT_RATE_LIMIT", str(DEFAULT_RATE_LIMIT))),
-            address_rate=RateSpec.parse(
-                env.get("BOT_RATE_LIMIT_IP", str(DEFAULT_ADDRESS_RATE_LIMIT)), "BOT_RATE_LIMIT_IP"
-            ),
-            exempt=AddressSet.parse(env.get("BOT_RATE_LIMIT_EXEMPT", DEFAULT_EXEMPT)),
-            trusted_proxies=AddressSet.parse(env.get("BOT_TRUSTED_PROXIES"), "BOT_TRUSTED_PROXIES"),
-            storage_uri=env.get("BOT_RATE_LIMIT_STORAGE")
-            or (
-                redis_uri(env["REDIS_HOST"], env.get("REDIS_PORT") or 6379, env.get("REDIS_PASSWORD", ""))
-                if env.get("REDIS_HOST")
-                else MEMORY
-            ),
+            max_chars=env.max_message_chars,
+            reply_timeout=env.reply_timeout,
+            sender_rate=_spec(env.rate_limit),
+            address_rate=_spec(env.rate_limit_ip),
+            exempt=AddressSet(env.rate_limit_exempt),
+            trusted_proxies=AddressSet(env.trusted_proxies),
+            storage_uri=env.rate_limit_storage
+            or (redis_uri(env.redis_host, env.redis_port, env.redis_password) if env.redis_host else MEMORY),
         )
 
 

@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
+
+from knowledge.settings import ChannelEnv
 
 MAX_SENDER_CHARS = 200
 MAX_METADATA_BYTES = 8 * 1024
@@ -58,8 +59,7 @@ def metadata_problem(metadata: object) -> str | None:
 
 def allowed_origins(environ: Mapping[str, str] | None = None) -> tuple[str, ...] | None:
     """Browser origins allowed to connect (BOT_CORS, space-separated), None when unset."""
-    env = os.environ if environ is None else environ
-    return tuple(env.get("BOT_CORS", "").split()) or None
+    return ChannelEnv.from_env(environ).cors or None
 
 
 def origin_matches(origin: str, pattern: str) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from knowledge.errors import InvalidQuestionError, KnowledgeError
-from knowledge.settings import Settings
+from knowledge.settings import Settings, SettingsError, load
 
 # No model hub at run time, ever: a missing local model must fail, not download.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -268,11 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = load(Settings, warn=lambda message: _console(stderr=True).print(f"warning: {message}", markup=False))
         return args.func(args, settings)
     except KnowledgeError as exc:
         _console(stderr=True).print(f"[red]error:[/red] {exc}")
         return EXIT_FAILED
+    except SettingsError as exc:  # bad configuration values, one line each
+        from rich.markup import escape
+
+        for problem in exc.problems:
+            _console(stderr=True).print(f"[red]configuration error:[/red] {escape(problem)}")
+        return EXIT_USAGE
     except ValueError as exc:  # bad configuration values
         _console(stderr=True).print(f"[red]configuration error:[/red] {exc}")
         return EXIT_USAGE

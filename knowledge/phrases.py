@@ -5,7 +5,7 @@ long, slow down, no reply, ...), so that each message has one wording whoever se
 lives in the `knowledge` package because both venvs import that package (the action server
 for retrieval, the Rasa server's channels for this module) and because the language rule is
 the library's own (`knowledge.text.detect_lang`, which frames the answers). Pure: it imports
-nothing but `knowledge.text`, never numpy, rasa or rasa_sdk.
+nothing but `knowledge.text` and `knowledge.settings`, never numpy, rasa or rasa_sdk.
 
 Kept in Python rather than in the Rasa domain because the actions pick the language per
 message (Rasa's response conditions only see slots set before the action runs). Topic buttons
@@ -21,13 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge.settings import DEFAULT_PARK_NAMES
 from knowledge.text import detect_lang as _text_lang
 from knowledge.text import has_cjk
 
 SUPPORTED = ("zh", "en")
 
-# Neutral on purpose: the bot serves whatever park publishes the articles it was built from.
-DEFAULT_PARK_NAMES = {"zh": "本园区", "en": "the park"}
 
 _LATIN = re.compile(r"[A-Za-z]")
 _SCAN_CHARS = 1000  # the start of a message tells its language; a huge one is not scanned whole

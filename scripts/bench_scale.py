@@ -47,7 +47,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedder must never reach fo
 
 from knowledge.dense import DenseIndex, DenseParams  # noqa: E402
 from knowledge.errors import KnowledgeError  # noqa: E402
-from knowledge.settings import Settings  # noqa: E402
+from knowledge.settings import Settings, SettingsError  # noqa: E402
 
 TYPES = ("flat", "hnsw", "ivf", "ivfpq", "ivfpq-rerank")
 DEFAULT_TYPES = ("flat", "hnsw", "ivf", "ivfpq")
@@ -1007,7 +1007,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     import faiss
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     needs_questions = (args.real_queries is None and args.corpus_vectors is None) or args.bm25_sizes
     questions = question_texts() if needs_questions else []
     space, corpus, queries, facts = load_inputs(args, settings, questions)

@@ -6,22 +6,9 @@
     .venv/bin/python scripts/stack.py start-actions  # only the action server, in the foreground
 
 Creates no virtualenv (the Makefile does). Every port and path has an environment
-variable, read once into `StackConfig`:
-
-    BOT_HOST          address Rasa and the web demo bind to      (127.0.0.1)
-    BOT_RASA_PORT     Rasa server                                (5005)
-    BOT_ACTIONS_PORT  action server (rasa-sdk binds all interfaces) (5055)
-    BOT_WEB_PORT      web demo, started when web/serve.py exists (8080)
-    BOT_SHELL_PORT    the server `rasa shell` starts             (5006)
-    BOT_PUBLIC_URL    Rasa as browsers reach it                  (http://localhost:<BOT_RASA_PORT>)
-    BOT_CORS          allowed browser origins, space-separated   (the web demo's origins)
-    BOT_TRACKER_DB    SQLite conversation store                  (var/tracker.db)
-    BOT_ENDPOINTS     Rasa endpoints file                        (bot/endpoints.yml)
-    BOT_MODEL_DIR     trained Rasa models                        (var/models)
-    BOT_START_TIMEOUT seconds each server may take to be healthy (180)
-    BOT_API_TOKEN     enables Rasa's HTTP API, protected by this token (API off when unset)
-    BOT_JWT_SECRET    enables Rasa's HTTP API with JWT auth (BOT_JWT_METHOD, default HS256)
-    BOT_MAX_BODY_BYTES largest HTTP body Rasa accepts            (1048576)
+variable (the `StackEnv` rows of knowledge/settings.py, listed in README.md), read once into
+`StackConfig`. Before anything starts, every component's settings are checked: a bad value
+stops the stack with the variable's name.
 
 Secrets (BOT_API_TOKEN, BOT_JWT_SECRET, WECHAT_*) are passed to the children through
 their environment, never on a command line (which every local user can read in `ps`).
@@ -50,8 +37,10 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from knowledge.settings import SettingsError, StackEnv, check, load
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -68,52 +57,27 @@ QUIET_ENV = {
 }
 
 
-@dataclass(frozen=True)
-class StackConfig:
-    host: str = "127.0.0.1"
-    rasa_port: int = 5005
-    actions_port: int = 5055
-    web_port: int = 8080
-    shell_port: int = 5006
-    public_url: str = ""
-    cors: tuple[str, ...] = ()
-    tracker_db: Path = ROOT / "var" / "tracker.db"
-    endpoints: Path = BOT / "endpoints.yml"
-    model_dir: Path = ROOT / "var" / "models"
-    start_timeout: float = 180.0
-    python: Path = field(default_factory=lambda: Path(sys.executable))
-    rasa: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
-    # Rasa's HTTP API (conversations, model, training) is enabled only with authentication.
-    api_token: str = field(default="", repr=False)
-    jwt_secret: str = field(default="", repr=False)
-    max_body_bytes: int = 1024 * 1024
+class StackConfig(StackEnv):
+    """The stack's settings: the table's `StackEnv` (knowledge/settings.py) and what follows from it."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> StackConfig:
-        env = os.environ if environ is None else environ
-        host = env.get("BOT_HOST") or cls.host
-        rasa_port = int(env.get("BOT_RASA_PORT") or cls.rasa_port)
-        web_port = int(env.get("BOT_WEB_PORT") or cls.web_port)
-        cors = env.get("BOT_CORS", "").split() or [
-            f"http://localhost:{web_port}",
-            f"http://127.0.0.1:{web_port}",
-        ]
-        return cls(
-            host=host,
-            rasa_port=rasa_port,
-            actions_port=int(env.get("BOT_ACTIONS_PORT") or cls.actions_port),
-            web_port=web_port,
-            shell_port=int(env.get("BOT_SHELL_PORT") or cls.shell_port),
-            public_url=env.get("BOT_PUBLIC_URL") or f"http://localhost:{rasa_port}",
-            cors=tuple(cors),
-            tracker_db=_path(env.get("BOT_TRACKER_DB"), cls.tracker_db),
-            endpoints=_path(env.get("BOT_ENDPOINTS"), cls.endpoints),
-            model_dir=_path(env.get("BOT_MODEL_DIR"), cls.model_dir),
-            start_timeout=float(env.get("BOT_START_TIMEOUT") or cls.start_timeout),
-            api_token=env.get("BOT_API_TOKEN", "").strip(),
-            jwt_secret=env.get("BOT_JWT_SECRET", "").strip(),
-            max_body_bytes=int(env.get("BOT_MAX_BODY_BYTES") or cls.max_body_bytes),
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None
+    ) -> StackConfig:
+        cfg = load(cls, environ, warn=warn)
+        return replace(
+            cfg,
+            public_url=cfg.public_url or f"http://localhost:{cfg.rasa_port}",
+            cors=cfg.cors or (f"http://localhost:{cfg.web_port}", f"http://127.0.0.1:{cfg.web_port}"),
         )
+
+    @property
+    def python(self) -> Path:
+        return Path(sys.executable)
+
+    @property
+    def rasa(self) -> Path:
+        return ROOT / ".venv-rasa" / "bin" / "rasa"
 
     @property
     def api_enabled(self) -> bool:
@@ -147,10 +111,6 @@ class StackConfig:
         # Rasa's training cache would otherwise land in ./.rasa
         env.setdefault("RASA_CACHE_DIRECTORY", str(ROOT / "var" / "cache" / "rasa"))
         return env
-
-
-def _path(raw: str | None, default: Path) -> Path:
-    return Path(raw).expanduser().resolve() if raw else default
 
 
 def log(message: str) -> None:
@@ -427,16 +387,18 @@ def rasa_command(cfg: StackConfig, *args: str) -> list[str]:
 
 
 # `rasa run` takes the API secrets only as options; this launcher appends them from the
-# environment inside the process, so they never show in `ps` or /proc/<pid>/cmdline.
+# environment (read through the settings table) inside the process, so they never show in
+# `ps` or /proc/<pid>/cmdline.
 _RASA_WITH_API = """\
-import os, sys
+import sys
+from knowledge.settings import StackEnv
 from scripts.rasa_cli import main
+api = StackEnv.from_env()
 extra = ["--enable-api"]
-if os.environ.get("BOT_API_TOKEN"):
-    extra += ["--auth-token", os.environ["BOT_API_TOKEN"]]
-if os.environ.get("BOT_JWT_SECRET"):
-    extra += ["--jwt-secret", os.environ["BOT_JWT_SECRET"],
-              "--jwt-method", os.environ.get("BOT_JWT_METHOD") or "HS256"]
+if api.api_token:
+    extra += ["--auth-token", api.api_token]
+if api.jwt_secret:
+    extra += ["--jwt-secret", api.jwt_secret, "--jwt-method", api.jwt_method]
 sys.argv = ["rasa", *sys.argv[1:], *extra]
 main()
 """
@@ -612,7 +574,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_parser.add_argument("--force", action="store_true", help="train even if up to date")
     sub.add_parser("start-actions", help="run only the action server, in the foreground")
     args = parser.parse_args(argv)
-    cfg = StackConfig.from_env()
+    try:
+        # Every component's settings, not only the stack's: a bad value stops the stack here,
+        # named, rather than one of the servers later with a traceback.
+        check(warn=lambda message: log(f"warning: {message}"))
+        cfg = StackConfig.from_env(warn=lambda message: None)  # already told
+    except SettingsError as exc:
+        for problem in exc.problems:
+            log(f"configuration error: {problem}")
+        return 2
     SIGNALS.install()
     try:
         if args.command == "run":

@@ -1,14 +1,16 @@
-"""Serve the chat widget, its demo pages and a generated ``/config.js`` (standard library only).
+"""Serve the chat widget, its demo pages and a generated ``/config.js`` (standard library and the
+settings table).
 
 Usage::
 
     python -m web.serve --host 127.0.0.1 --port 8080 --bot-url http://localhost:5005
 
-Configuration (flags win over environment variables, which win over the defaults):
+Configuration (flags win over environment variables, which win over the defaults; the
+`WebEnv` rows of the settings table, knowledge/settings.py, listed in README.md):
 
-    WEB_HOST        address to bind           (default 127.0.0.1)
-    WEB_PORT        port to bind              (default 8080)
-    BOT_PUBLIC_URL  the Rasa server's URL as the *browser* reaches it (default http://localhost:5005)
+    BOT_HOST        address to bind           (default 127.0.0.1)
+    BOT_WEB_PORT    port to bind              (default 8080)
+    BOT_PUBLIC_URL  the Rasa server's URL as the *browser* reaches it (default http://localhost:<BOT_RASA_PORT>)
 
 Only files with a known type inside ``web/`` are served (so this module itself is not): no
 directory listings, no dotfiles, no way out of the folder. Every response carries security
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,12 +30,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from knowledge.settings import SettingsError, WebEnv
+
 log = logging.getLogger(__name__)
 
 WEB_ROOT = Path(__file__).resolve().parent
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8080
-DEFAULT_BOT_URL = "http://localhost:5005"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # nothing in web/ is near this; refuse rather than stream
 
 CONTENT_TYPES: dict[str, str] = {
@@ -210,15 +210,19 @@ class WidgetServer(ThreadingHTTPServer):
         self.config = config
 
 
-def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> ServeConfig:
+def parse_args(argv: Sequence[str] | None, env: Mapping[str, str] | None = None) -> ServeConfig:
     parser = argparse.ArgumentParser(
         prog="python -m web.serve", description="Serve the chat widget and its demo pages."
     )
-    parser.add_argument("--host", default=env.get("WEB_HOST", DEFAULT_HOST))
-    parser.add_argument("--port", type=int, default=env.get("WEB_PORT", DEFAULT_PORT))
+    try:
+        web = WebEnv.from_env(env)
+    except SettingsError as exc:
+        parser.error(str(exc))
+    parser.add_argument("--host", default=web.host, help="address to bind (env BOT_HOST)")
+    parser.add_argument("--port", type=int, default=web.web_port, help="port to bind (env BOT_WEB_PORT)")
     parser.add_argument(
         "--bot-url",
-        default=env.get("BOT_PUBLIC_URL", DEFAULT_BOT_URL),
+        default=web.public_url or f"http://localhost:{web.rasa_port}",
         help="Rasa server URL as browsers reach it (env BOT_PUBLIC_URL)",
     )
     args = parser.parse_args(argv)
@@ -233,7 +237,7 @@ def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> ServeConfi
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    config = parse_args(argv, os.environ)
+    config = parse_args(argv)
     try:
         server = WidgetServer(config)
     except OSError as exc:

@@ -12,7 +12,6 @@ up to `--tries` times in all. Prints the decoded reply text (`success`/empty →
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 import time
@@ -24,8 +23,9 @@ from channels.wechat.config import DEV_TOKEN
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.signature import compute_signature
 from channels.wechat.xmlmsg import build_xml, parse_message, parse_xml_fields
+from knowledge.settings import SettingsError, WeChatEnv
 
-DEFAULT_URL = "http://localhost:5005/webhooks/wechat/webhook"
+DEFAULT_URL = WeChatEnv.webhook_url
 DEFAULT_ACCOUNT = "gh_simulated_account"
 DEFAULT_USER = "o-simulated-user"
 
@@ -156,17 +156,21 @@ class Simulator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    env = os.environ
+    try:
+        env = WeChatEnv.from_env()  # the connector's own WECHAT_* values are the defaults
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(
         prog="python -m channels.wechat.simulator", description="Simulated WeChat server"
     )
     parser.add_argument("text", nargs="?", default="", help="the user's text message")
-    parser.add_argument("--url", default=env.get("WECHAT_WEBHOOK_URL", DEFAULT_URL))
+    parser.add_argument("--url", default=env.webhook_url)
     parser.add_argument("--user", default=DEFAULT_USER, help="the user's OpenID")
     parser.add_argument("--account", default=DEFAULT_ACCOUNT, help="the official account id")
-    parser.add_argument("--token", default=env.get("WECHAT_TOKEN") or DEV_TOKEN)
-    parser.add_argument("--aes-key", default=env.get("WECHAT_AES_KEY", ""))
-    parser.add_argument("--appid", default=env.get("WECHAT_APPID", ""))
+    parser.add_argument("--token", default=env.token)
+    parser.add_argument("--aes-key", default=env.aes_key)
+    parser.add_argument("--appid", default=env.appid)
     parser.add_argument("--encrypt", action="store_true", help="safe mode (encrypt_type=aes)")
     parser.add_argument("--event", default="", help="send an event, e.g. subscribe")
     parser.add_argument("--type", default="text", dest="msg_type", help="text, image, voice, …")

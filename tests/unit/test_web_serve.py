@@ -190,8 +190,11 @@ def test_the_shipped_pages_and_assets_are_servable() -> None:
 
 def test_arguments_fall_back_to_environment_then_defaults() -> None:
     assert parse_args([], {}) == ServeConfig("127.0.0.1", 8080, "http://localhost:5005")
-    env = {"WEB_HOST": "0.0.0.0", "WEB_PORT": "9000", "BOT_PUBLIC_URL": "https://bot.example/"}
+    env = {"BOT_HOST": "0.0.0.0", "BOT_WEB_PORT": "9000", "BOT_PUBLIC_URL": "https://bot.example/"}
     assert parse_args([], env) == ServeConfig("0.0.0.0", 9000, "https://bot.example")
+    # the bot's URL follows the Rasa port; the former names still work for one release
+    assert parse_args([], {"BOT_RASA_PORT": "6005"}).bot_url == "http://localhost:6005"
+    assert parse_args([], {"WEB_HOST": "0.0.0.0", "WEB_PORT": "9000"}) == ServeConfig("0.0.0.0", 9000, "http://localhost:5005")
     flags = ["--host", "127.0.0.2", "--port", "18080", "--bot-url", "http://127.0.0.1:15005"]
     assert parse_args(flags, env) == ServeConfig("127.0.0.2", 18080, "http://127.0.0.1:15005")
 
@@ -202,6 +205,13 @@ def test_bad_arguments_exit_with_a_usage_error(argv: list[str], capsys: pytest.C
         parse_args(argv, {})
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_a_bad_environment_value_is_a_usage_error_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        parse_args([], {"BOT_PUBLIC_URL": "javascript:alert(1)"})
+    assert exc.value.code == 2
+    assert "BOT_PUBLIC_URL must be an http(s) URL" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ over HTTP

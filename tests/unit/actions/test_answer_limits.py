@@ -24,7 +24,7 @@ from knowledge.phrases import reply
 from knowledge.service import KnowledgeService
 from knowledge.settings import Settings
 
-LIMIT = 120  # KB_MAX_QUESTION_CHARS of this index: not the default, so it must be read
+LIMIT = 120  # BOT_MAX_MESSAGE_CHARS of this service: not the default, so it must be read
 
 
 @pytest.fixture(scope="module")
