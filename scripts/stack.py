@@ -364,7 +364,8 @@ def is_healthy(url: str) -> bool:
 
 
 def action_server(cfg: StackConfig) -> Service:
-    command = [str(cfg.python), "-W", "ignore::UserWarning:rasa_sdk.utils", "-m", "rasa_sdk",
+    # One process, not rasa-sdk's Sanic manager beside its worker (scripts/action_server.py).
+    command = [str(cfg.python), "-W", "ignore::UserWarning:rasa_sdk.utils", "-m", "scripts.action_server",
                "--actions", "actions", "--port", str(cfg.actions_port)]  # fmt: skip
     env = actions_env(cfg)
     return Service("actions", command, f"{cfg.actions_url}/health", env,

@@ -117,7 +117,7 @@ class Watch:
     def __init__(self, stack: Any) -> None:
         self.stack = stack
         self.rasa = psutil.Process(stack.service_pid("rasa", "run"))
-        self.actions = psutil.Process(stack.service_pid("rasa_sdk"))
+        self.actions = psutil.Process(stack.service_pid("scripts.action_server"))
         self.start_mb = self.rss_mb()
 
     def rss_mb(self) -> float:

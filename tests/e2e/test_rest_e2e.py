@@ -116,6 +116,15 @@ def test_huge_message_is_refused_politely_without_growing_rasa(stack) -> None:
     assert payload(send(stack, "科创中心在哪里？"))["grounded"] is True
 
 
+def test_the_action_server_answers_from_one_process(stack) -> None:
+    """No Sanic manager beside the worker: a second process of ~140 MB held the actions'
+    imports only to watch the first (scripts/action_server.py)."""
+    assert payload(send(stack, "科创中心在哪里？"))["grounded"] is True
+    actions = psutil.Process(stack.service_pid("scripts.action_server"))
+    assert any(c.status == psutil.CONN_LISTEN for c in actions.net_connections(kind="tcp"))  # it serves itself
+    assert not [c for c in actions.children(recursive=True) if "python" in c.name()]
+
+
 @pytest.mark.parametrize(
     "body",
     [
