@@ -132,6 +132,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     cases = load_cases(args.set)
     if args.ablation:
         return _ablation(args, settings, service, cases)
+    if args.seeds:
+        return _seeds(args, settings, service, cases)
     report = evaluate(cases, service_asker(service))
     summary = report.summary()
     console = _console()
@@ -173,6 +175,24 @@ def _ablation(args: argparse.Namespace, settings: Settings, service, cases) -> i
             rows.append((f"hybrid, sentence-transformers ({Path(args.st_model).name})",
                          evaluate(cases, service_asker(st_service)).summary()))
     print(format_table(rows))
+    return 0
+
+
+def _seeds(args: argparse.Namespace, settings: Settings, service, cases) -> int:
+    """The set scored with the models refitted from each generation seed (nothing is saved): a
+    difference between two versions smaller than these rows differ is noise."""
+    from dataclasses import replace
+
+    from knowledge.evaluate import evaluate, format_table, service_asker, with_mean
+    from knowledge.fit import fit_index
+    from knowledge.service import KnowledgeService
+
+    rows = []
+    for seed in args.seeds:
+        models = fit_index(settings, service.embedder, service.index, seed=seed)
+        refitted = KnowledgeService(settings, service.embedder, replace(service.index, models=models))
+        rows.append((f"seed {seed}", evaluate(cases, service_asker(refitted)).summary()))
+    print(format_table(with_mean(rows)))
     return 0
 
 
@@ -244,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-hit3", type=float, help="fail below this Hit@3")
     p.add_argument("--ablation", action="store_true",
                    help="print a table: hybrid vs dense only vs BM25 only, without the ranker, without abstention")
+    p.add_argument("--seeds", type=lambda raw: [int(x) for x in raw.split(",")], metavar="13,1,2",
+                   help="refit the models from each of these generation seeds and score the set with each")
     p.add_argument("--st-model", type=Path,
                    help="with --ablation: also a sentence-transformers model folder (see export-st)")
 

@@ -84,6 +84,8 @@ class Report:
             out[f"n_{lang}"] = len(chosen)
         followups = [r for r in answerable if r.case.previous]
         out["followups_passed"] = f"{sum(r.passed for r in followups)}/{len(followups)}"
+        # The worst outcome: a wrong fact presented as the articles' answer.
+        out["wrong_cited"] = sum(1 for r in self.results if r.answer.grounded and not r.passed)
         abstains = [r for r in self.results if r.case.abstain]
         out["abstentions_passed"] = f"{sum(r.passed for r in abstains)}/{len(abstains)}"
         out["abstention_accuracy"] = self._rate(abstains)
@@ -124,7 +126,8 @@ def service_asker(service, **options) -> Asker:
     return ask
 
 
-ABLATION_COLUMNS = ("accuracy_zh", "accuracy_en", "abstentions_passed", "followups_passed", "hit@1", "hit@3", "mrr")
+ABLATION_COLUMNS = ("accuracy_zh", "accuracy_en", "abstentions_passed", "followups_passed", "wrong_cited", "hit@1",
+                    "hit@3", "mrr")
 
 
 def ablation(service, cases: list[Case]) -> list[tuple[str, dict[str, Any]]]:
@@ -137,6 +140,13 @@ def ablation(service, cases: list[Case]) -> list[tuple[str, dict[str, Any]]]:
         ("hybrid, no judge (every question answered)", {"abstain": False}),
     ]
     return [(name, evaluate(cases, service_asker(service, **options)).summary()) for name, options in variants]
+
+
+def with_mean(rows: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """`rows` and a last row averaging their numeric columns (counts such as "5/6" are left out)."""
+    numeric = [c for c in ABLATION_COLUMNS if rows and all(isinstance(s.get(c), int | float) for _, s in rows)]
+    mean = {c: sum(float(s[c]) for _, s in rows) / len(rows) for c in numeric}
+    return [*rows, ("mean", mean)]
 
 
 def format_table(rows: list[tuple[str, dict[str, Any]]]) -> str:

@@ -15,6 +15,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,9 +25,15 @@ from knowledge.fitted import FittedModels
 from knowledge.generate import GeneratedQuestion, QuestionGenerator, sentence_refs
 from knowledge.glossary import cedict_synonyms
 from knowledge.judge import JUDGE_FEATURES, Thresholds, judge_features
+from knowledge.lexical import Tokenizer
 from knowledge.models import LogisticModel, TextClassifier
 from knowledge.pipeline import Pipeline
 from knowledge.ranking import FEATURES, Candidate, candidates, rank
+
+if TYPE_CHECKING:
+    from knowledge.embed import Embedder
+    from knowledge.index import KnowledgeIndex
+    from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 HELD_OUT = 0.2
@@ -42,6 +49,15 @@ def fold_of(sentence: str) -> int:
     """-1 for a held-back sentence, else its cross-fitting fold (by a hash: stable across builds)."""
     u = int(hashlib.sha256(sentence.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return -1 if u < HELD_OUT else int((u - HELD_OUT) / (1 - HELD_OUT) * FOLDS) % FOLDS
+
+
+def fit_index(settings: Settings, embedder: Embedder, index: KnowledgeIndex, seed: int = 13,
+              progress=None) -> FittedModels:
+    """The models for `index` (its stored ones, if any, are ignored), from questions generated
+    with `seed`: at build time, and by `knowledge eval --seeds` to see how much answers depend on it."""
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", embedder.model_id, embedder.dim)
+    pipeline = Pipeline(settings, embedder, replace(index, models=FittedModels()), Tokenizer(settings.cache_dir))
+    return fit_models(pipeline, cache, seed=seed, precision=settings.judge_precision, progress=progress)
 
 
 def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precision: float = 0.9,

@@ -216,7 +216,7 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
             "counts": {"articles": len(articles), "passages": len(passages), "sentences": len(sentences)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        _fit(settings, embedder, tmp, cache, progress)
+        _fit(settings, embedder, tmp, progress)
         final = builds / build_id
         os.replace(tmp, final)
     except BaseException:
@@ -230,15 +230,12 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
                        time.perf_counter() - started)
 
 
-def _fit(settings: Settings, embedder: Embedder, build: Path, cache: EmbeddingCache, progress: Progress | None) -> None:
+def _fit(settings: Settings, embedder: Embedder, build: Path, progress: Progress | None) -> None:
     """Fit the ranker and judge on questions generated from this build, and store them in it."""
-    from knowledge.fit import fit_models
-    from knowledge.pipeline import Pipeline
+    from knowledge.fit import fit_index
 
-    index = KnowledgeIndex.load(settings, embedder, build)
-    pipeline = Pipeline(settings, embedder, index, Tokenizer(settings.cache_dir))  # no models.json yet: unfitted
-    models = fit_models(pipeline, cache, precision=settings.judge_precision, progress=progress)
-    models.save(build / MODELS)
+    index = KnowledgeIndex.load(settings, embedder, build)  # no models.json yet: unfitted
+    fit_index(settings, embedder, index, progress=progress).save(build / MODELS)
 
 
 def _publish(index_dir: Path, build: Path) -> None:

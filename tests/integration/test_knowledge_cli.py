@@ -97,3 +97,17 @@ def test_eval_exits_non_zero_below_a_floor(run):
     assert ok.returncode == 0 and "accuracy_zh" in ok.stdout
     impossible = run("eval", "--min-zh", "1.01")
     assert impossible.returncode == 1 and "below floor" in impossible.stdout
+
+
+def test_eval_over_seeds_refits_without_touching_the_build(run, real_settings):
+    published = (real_settings.index_dir / "current").resolve()
+    before = (published / "models.json").read_bytes()
+    result = run("eval", "--seeds", "13,2")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("|")[1].strip(): line for line in result.stdout.splitlines() if line.startswith("| ")}
+    assert {"seed 13", "seed 2", "mean"} <= set(rows) and "wrong_cited" in rows["variant"]
+    # Seed 13 is the one builds use: its row is the published build's own figures.
+    plain = run("eval", "--json")
+    assert f"| {json.loads(plain.stdout)['accuracy_zh']:.3f} |" in rows["seed 13"]
+    assert (real_settings.index_dir / "current").resolve() == published
+    assert (published / "models.json").read_bytes() == before
