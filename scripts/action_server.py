@@ -26,9 +26,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5055)
     # rasa-sdk reads SANIC_HOST too (it has no --host): the same variable keeps both on loopback.
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
+    # `make shell` asks for WARNING: the server shares the terminal with the conversation.
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
 
-    utils.configure_colored_logging("INFO")
+    utils.configure_colored_logging(args.log_level)
     utils.update_sanic_log_level()
     executor = ActionExecutor()
     executor.register_package(args.actions)

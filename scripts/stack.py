@@ -363,10 +363,10 @@ def is_healthy(url: str) -> bool:
         return False
 
 
-def action_server(cfg: StackConfig) -> Service:
+def action_server(cfg: StackConfig, log_level: str = "INFO") -> Service:
     # One process, not rasa-sdk's Sanic manager beside its worker (scripts/action_server.py).
     command = [str(cfg.python), "-W", "ignore::UserWarning:rasa_sdk.utils", "-m", "scripts.action_server",
-               "--actions", "actions", "--port", str(cfg.actions_port)]  # fmt: skip
+               "--actions", "actions", "--port", str(cfg.actions_port), "--log-level", log_level]  # fmt: skip
     env = actions_env(cfg)
     return Service("actions", command, f"{cfg.actions_url}/health", env,
                    port=cfg.actions_port, host=env["SANIC_HOST"], setting="BOT_ACTIONS_PORT")  # fmt: skip
@@ -518,7 +518,7 @@ def cmd_run(cfg: StackConfig) -> int:
 
 
 def cmd_shell(cfg: StackConfig) -> int:
-    actions = action_server(cfg)
+    actions = action_server(cfg, log_level="WARNING")  # its log lines would land inside the conversation
     reuse = is_healthy(actions.health_url)  # e.g. the one `make run` started
     services = [] if reuse else [actions]
     for service in services:
