@@ -24,12 +24,13 @@ import logging
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from limits import RateLimitItemPerSecond
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+from knowledge.settings import Rate
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,6 @@ MEMORY = "memory://"
 REDIS_DB = 1  # the lock store's database (bot/endpoints.scaleout.yml); keys start with "parkqa:"
 # Seconds a Redis call may take: the calls run on Rasa's event loop, which must not hang.
 REDIS_TIMEOUT = 1.0
-
-@dataclass(frozen=True)
-class RateSpec:
-    """`count` messages per `seconds` (whole seconds: Redis expires keys by the second)."""
-
-    count: int
-    seconds: int
-
-    def __str__(self) -> str:
-        return f"{self.count}/{self.seconds}"
 
 
 def redis_uri(host: str, port: str | int = 6379, password: str = "", db: int = REDIS_DB) -> str:
@@ -72,7 +63,7 @@ def open_storage(uri: str, name: str = "BOT_RATE_LIMIT_STORAGE") -> Storage:
 class RateLimiter:
     """A fixed-window limit per key; `kind` ("sender", "address") keeps their keys apart."""
 
-    def __init__(self, spec: RateSpec, storage: Storage, kind: str) -> None:
+    def __init__(self, spec: Rate, storage: Storage, kind: str) -> None:
         self.spec = spec
         self._item = RateLimitItemPerSecond(spec.count, spec.seconds, namespace=f"parkqa:rate:{kind}")
         self._storage = storage  # the strategy holds it only by a weak reference

@@ -40,7 +40,6 @@ from channels.ratelimit import (
     MEMORY,
     AddressSet,
     RateLimiter,
-    RateSpec,
     client_address,
     open_storage,
     redis_uri,
@@ -54,14 +53,6 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-def _spec(rate: Rate | None) -> RateSpec | None:
-    return RateSpec(rate.count, rate.seconds) if rate else None
-
-
-DEFAULT_RATE_LIMIT = _spec(ChannelEnv.rate_limit)
-DEFAULT_ADDRESS_RATE_LIMIT = _spec(ChannelEnv.rate_limit_ip)
-
-
 @dataclass(frozen=True)
 class GuardSettings:
     """The guard's settings, from the settings table's `ChannelEnv` (knowledge/settings.py)."""
@@ -69,9 +60,9 @@ class GuardSettings:
     max_chars: int = ChannelEnv.max_message_chars  # BOT_MAX_MESSAGE_CHARS
     reply_timeout: float = ChannelEnv.reply_timeout  # BOT_REPLY_TIMEOUT, seconds Rasa may take to answer
     # BOT_RATE_LIMIT: messages per sender ("20/60"; "0"/"off" = no limit)
-    sender_rate: RateSpec | None = DEFAULT_RATE_LIMIT
+    sender_rate: Rate | None = ChannelEnv.rate_limit
     # BOT_RATE_LIMIT_IP: messages per client address: a client can invent sender ids, not addresses
-    address_rate: RateSpec | None = DEFAULT_ADDRESS_RATE_LIMIT
+    address_rate: Rate | None = ChannelEnv.rate_limit_ip
     # BOT_RATE_LIMIT_EXEMPT: addresses/networks never limited per address (default: loopback)
     exempt: AddressSet = field(default_factory=lambda: AddressSet(ChannelEnv.rate_limit_exempt))
     # BOT_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For names the client (default none)
@@ -86,8 +77,8 @@ class GuardSettings:
         return cls(
             max_chars=env.max_message_chars,
             reply_timeout=env.reply_timeout,
-            sender_rate=_spec(env.rate_limit),
-            address_rate=_spec(env.rate_limit_ip),
+            sender_rate=env.rate_limit,
+            address_rate=env.rate_limit_ip,
             exempt=AddressSet(env.rate_limit_exempt),
             trusted_proxies=AddressSet(env.trusted_proxies),
             storage_uri=env.rate_limit_storage

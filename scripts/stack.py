@@ -341,7 +341,7 @@ class Service:
         if self.process is None or self._stopped:
             return
         self._stopped = True
-        group = self.process.pid  # rasa-sdk serves from worker processes in this group
+        group = self.process.pid  # the server and any processes it started
         if self.process.poll() is None:
             signal_group(group, signal.SIGTERM)
             try:

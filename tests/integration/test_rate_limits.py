@@ -177,9 +177,10 @@ def _redis_keys(redis_server: RedisServer) -> list[str]:
 def test_limiters_of_two_processes_share_one_redis(redis_server: RedisServer) -> None:
     """The same with this venv's `limits` (the tools venv's version) against the same Redis."""
     pytest.importorskip("redis")
-    from channels.ratelimit import RateLimiter, RateSpec, open_storage
+    from channels.ratelimit import RateLimiter, open_storage
+    from knowledge.settings import Rate
 
-    one, two = (RateLimiter(RateSpec(7, 60), open_storage(redis_server.url(1)), "sender") for _ in range(2))
+    one, two = (RateLimiter(Rate(7, 60), open_storage(redis_server.url(1)), "sender") for _ in range(2))
     key = "shared-" + uuid.uuid4().hex
     results = [(one if n % 2 else two).acquire(key) for n in range(12)]
     assert results[:7] == [0] * 7

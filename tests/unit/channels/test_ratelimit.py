@@ -11,7 +11,6 @@ from channels.ratelimit import (
     MEMORY,
     AddressSet,
     RateLimiter,
-    RateSpec,
     client_address,
     open_storage,
     redis_uri,
@@ -20,7 +19,7 @@ from knowledge.settings import ChannelEnv, Rate, SettingsError
 
 
 def limiter(count: int, seconds: int = 60, kind: str = "sender") -> RateLimiter:
-    return RateLimiter(RateSpec(count, seconds), open_storage(MEMORY), kind)
+    return RateLimiter(Rate(count, seconds), open_storage(MEMORY), kind)
 
 
 @pytest.mark.parametrize(
@@ -51,8 +50,8 @@ def test_the_count_passes_then_the_key_is_told_how_long_to_wait() -> None:
 
 def test_two_hundred_fresh_senders_from_one_address_are_limited_by_the_address() -> None:
     storage = open_storage(MEMORY)
-    senders = RateLimiter(RateSpec(20, 60), storage, "sender")
-    addresses = RateLimiter(RateSpec(60, 60), storage, "address")
+    senders = RateLimiter(Rate(20, 60), storage, "sender")
+    addresses = RateLimiter(Rate(60, 60), storage, "address")
     passed = 0
     for n in range(200):
         # What the guard does: the address first (REST middleware), then the sender.
@@ -63,8 +62,8 @@ def test_two_hundred_fresh_senders_from_one_address_are_limited_by_the_address()
 
 def test_senders_and_addresses_are_counted_apart_in_one_storage() -> None:
     storage = open_storage(MEMORY)
-    senders = RateLimiter(RateSpec(1, 60), storage, "sender")
-    addresses = RateLimiter(RateSpec(1, 60), storage, "address")
+    senders = RateLimiter(Rate(1, 60), storage, "sender")
+    addresses = RateLimiter(Rate(1, 60), storage, "address")
     assert senders.acquire("10.0.0.1") == 0
     assert addresses.acquire("10.0.0.1") == 0  # a sender id that looks like an address
 
@@ -81,7 +80,7 @@ def test_the_window_closes_and_the_key_may_send_again() -> None:
 def test_a_failing_storage_lets_messages_through(caplog: pytest.LogCaptureFixture) -> None:
     pytest.importorskip("redis")
     # Nothing listens on port 1: every call fails at once.
-    broken = RateLimiter(RateSpec(1, 60), open_storage("redis://127.0.0.1:1/0"), "sender")
+    broken = RateLimiter(Rate(1, 60), open_storage("redis://127.0.0.1:1/0"), "sender")
     assert [broken.acquire("k") for _ in range(3)] == [0, 0, 0]
     assert "not checked" in caplog.text
 
