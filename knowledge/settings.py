@@ -265,6 +265,11 @@ def _public_url() -> Any:
                shown="`http://localhost:<BOT_RASA_PORT>`")
 
 
+def public_url(configured: str, rasa_port: int) -> str:
+    """BOT_PUBLIC_URL, else the Rasa server on this machine (the default the table shows)."""
+    return configured or f"http://localhost:{rasa_port}"
+
+
 def _cors() -> Any:
     return var("BOT_CORS", (), "browser origins allowed to call Rasa (CORS on REST, the Origin check of Socket.IO); "
                "an entry with * \\ ] or ? is a regular expression matched from the start (anchor it with $); "

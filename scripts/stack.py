@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from knowledge.settings import SettingsError, StackEnv, check, load
+from knowledge.settings import SettingsError, StackEnv, check, load, public_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -67,7 +67,7 @@ class StackConfig(StackEnv):
         cfg = load(cls, environ, warn=warn)
         return replace(
             cfg,
-            public_url=cfg.public_url or f"http://localhost:{cfg.rasa_port}",
+            public_url=public_url(cfg.public_url, cfg.rasa_port),
             cors=cfg.cors or (f"http://localhost:{cfg.web_port}", f"http://127.0.0.1:{cfg.web_port}"),
         )
 

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from knowledge.settings import SettingsError, WebEnv
+from knowledge.settings import SettingsError, WebEnv, public_url
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def parse_args(argv: Sequence[str] | None, env: Mapping[str, str] | None = None)
     parser.add_argument("--port", type=int, default=web.web_port, help="port to bind (env BOT_WEB_PORT)")
     parser.add_argument(
         "--bot-url",
-        default=web.public_url or f"http://localhost:{web.rasa_port}",
+        default=public_url(web.public_url, web.rasa_port),
         help="Rasa server URL as browsers reach it (env BOT_PUBLIC_URL)",
     )
     args = parser.parse_args(argv)
