@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     make_admin = sub.add_parser("admin", help="create an admin account or reset its password (prompts)")
     make_admin.add_argument("--user", default=None, help="user name (default: CONSOLE_ADMIN_USER)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         cfg = ConsoleEnv.from_env()
         db = Database.from_env()

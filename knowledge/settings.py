@@ -260,6 +260,10 @@ def _web_port() -> Any:
     return var("BOT_WEB_PORT", 8080, "web demo port", old=("WEB_PORT",), **PORT)
 
 
+def _console_port() -> Any:
+    return var("CONSOLE_PORT", 8090, "staff console port", **PORT)
+
+
 def _public_url() -> Any:
     return var("BOT_PUBLIC_URL", "", "the Rasa server as browsers reach it (given to the web demo; behind a proxy, its public URL)",
                shown="`http://localhost:<BOT_RASA_PORT>`")
@@ -285,13 +289,14 @@ def _message_chars() -> Any:
 
 @table
 class StackEnv(_Table):
-    """`scripts/stack.py` (`make run`): addresses, ports, files and start-up of the three servers."""
+    """`scripts/stack.py` (`make run`): addresses, ports, files and start-up of the four servers."""
 
     host: str = _host()
     rasa_port: int = _rasa_port()
     actions_port: int = var("BOT_ACTIONS_PORT", 5055, "action server port", **PORT)
     web_port: int = _web_port()
     shell_port: int = var("BOT_SHELL_PORT", 5006, "the server `rasa shell` starts", **PORT)
+    console_port: int = _console_port()
     public_url: HttpUrl = _public_url()
     cors: Words = _cors()
     tracker_db: ResolvedPath = var("BOT_TRACKER_DB", PROJECT_ROOT / "var" / "tracker.db", "SQLite conversation store")
@@ -446,7 +451,7 @@ class ConsoleEnv(_Table):
     """The staff console (`python -m console`, started by `make run`): sign-in, inbox, curated answers, leads."""
 
     host: str = _host()
-    port: int = var("CONSOLE_PORT", 8090, "staff console port", **PORT)
+    port: int = _console_port()
     public_url: HttpUrl = var("CONSOLE_PUBLIC_URL", "", "the console as staff reach it; an https URL (or a proxy "
                               "serving it over https) makes the session cookie Secure",
                               shown="`http://localhost:<CONSOLE_PORT>`")
