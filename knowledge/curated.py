@@ -64,7 +64,11 @@ class Calibration:
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{k: float(data[k]) for k in ("w_cosine", "w_overlap", "bias", "threshold", "group_threshold")})
+        calibration = cls(**{k: float(data[k]) for k in ("w_cosine", "w_overlap", "bias", "threshold", "group_threshold")})
+        if calibration.w_cosine <= 0 or calibration.w_overlap < 0:
+            # The matcher bounds a match at cosine 1: that needs more similar to mean more likely.
+            raise ValueError(f"{path}: the fitted weights must not be negative; run `make curated-calibration`")
+        return calibration
 
     def probability(self, cosine: float, overlap: float) -> float:
         z = self.w_cosine * cosine + self.w_overlap * overlap + self.bias
@@ -115,19 +119,24 @@ class CuratedMatcher:
 
     def match(self, question: str, vector: np.ndarray | Callable[[], np.ndarray], today: date) -> CuratedMatch | None:
         """The best entry for `question` above the threshold, never an expired one. `vector` may be
-        a function: it is then called only when there are entries (no cost without a FAQ)."""
+        a function: it is called only when some wording shares enough words with the question to
+        match even at cosine 1 (an exact bound), so most questions cost no embedding at all."""
         if self._vectors is None:
             return None
-        live = np.asarray([not e.expired(today) for e, _ in self._rows])
-        if not live.any():
+        asked = units(question)
+        candidates = []
+        for i, (entry, _) in enumerate(self._rows):
+            if entry.expired(today):
+                continue
+            words = overlap(asked, self._units[i])
+            if self.calibration.probability(1.0, words) >= self.calibration.threshold:
+                candidates.append((i, words))
+        if not candidates:
             return None
         q = np.asarray(vector() if callable(vector) else vector, dtype=np.float32).reshape(-1)
-        cosines = self._vectors @ q
-        asked = units(question)
         best: CuratedMatch | None = None
-        for i in np.flatnonzero(live):
-            cos = float(cosines[i])
-            words = overlap(asked, self._units[i])
+        for i, words in candidates:
+            cos = float(self._vectors[i] @ q)
             p = self.calibration.probability(cos, words)
             if best is None or p > best.probability:
                 entry, wording = self._rows[i]

@@ -5,7 +5,8 @@ One session-scoped fixture, `stack`, runs `scripts/stack.py run` on its own port
 is ready, yields its URLs and stops everything at the end of the session.
 
 Ports (environment): E2E_RASA_PORT (15005), E2E_ACTIONS_PORT (15055), E2E_WEB_PORT
-(18080), E2E_CONSOLE_PORT (18090); the staff console's admin signs in with CONSOLE_PASSWORD below. E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
+(18080), E2E_CONSOLE_PORT (18090); the staff console's first admin is created with
+CONSOLE_PASSWORD below, its database is a temporary file. E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
 trains the model. Conversations and unanswered questions go to a temporary folder.
 """
 
@@ -35,6 +36,7 @@ class Stack:
     actions: str  # base URL of the action server
     web: str | None  # base URL of the web demo; None when web/serve.py does not exist
     console: str  # base URL of the staff console
+    console_password: str  # the first admin's ("admin")
     database: Path  # the bot's SQLite database (store/)
     log_path: Path  # everything the stack printed
     unanswered_log: Path
@@ -108,6 +110,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             actions=f"http://127.0.0.1:{actions_port}",
             web=web,
             console=f"http://127.0.0.1:{console_port}",
+            console_password=CONSOLE_PASSWORD,
             database=work / "bot.db",
             log_path=log_path,
             unanswered_log=unanswered,

@@ -132,7 +132,7 @@ def test_inbox_to_curated_answer_in_the_bot(client: TestClient, db: Database, se
                                             tmp_path: Path) -> None:
     assert not service.ask(CANTEEN).grounded and service.ask(WHERE).grounded  # the premise, from the service
     action = action_for(service, db, tmp_path)
-    before_text, before = ask(action, CANTEEN)
+    _, before = ask(action, CANTEEN)
     assert before.get("curated") is None and not before["grounded"]
 
     where = service.ask(WHERE)
@@ -147,7 +147,7 @@ def test_inbox_to_curated_answer_in_the_bot(client: TestClient, db: Database, se
     page = client.get("/inbox")
     shown = groups(page.text)
     assert shown[CANTEEN][0] == "3"  # one group for the three wordings, most asked first
-    assert list(shown)[0] == CANTEEN
+    assert next(iter(shown)) == CANTEEN
     assert WHERE in shown and "👎 1" in page.text and "科创中心占地多少亩？" not in shown
     assert "rest, socketio, wechat" in page.text
 

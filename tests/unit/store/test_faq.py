@@ -124,3 +124,15 @@ def test_bad_entries_are_refused_with_a_reason(db: Database) -> None:
 def test_an_unreadable_database_leaves_the_bot_answering_from_articles(tmp_path: Path, embedder) -> None:
     live = LiveFaq(Database(f"sqlite:///{tmp_path / 'never-migrated.db'}"), today=lambda: TODAY)
     assert live.match("园区有没有人才公寓？", embedder.embed_queries) is None  # no tables: no crash
+
+
+def test_a_question_sharing_too_few_words_is_not_even_embedded(db: Database, embedder) -> None:
+    with db.session() as s:
+        faq.create_entry(s, ["园区有没有人才公寓？"], "有。", "staff")
+    live = LiveFaq(db, today=lambda: TODAY)
+    embed = CountingEmbed(embedder)
+    live.refresh(embed)
+    embed.texts.clear()
+    assert live.match("科创中心在哪里？", embed) is None
+    assert embed.texts == []  # no wording could match it even at cosine 1: no embedding spent
+    assert live.match("园区有没有人才公寓？", embed) is not None and embed.texts == ["园区有没有人才公寓？"]
