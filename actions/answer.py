@@ -61,8 +61,8 @@ class ActionAnswerQuestion(Action):
             return self._apologise(dispatcher, fallback_lang)
         try:
             service.reload_if_changed()
-            curated = self._curated.match(sanitize(text, service.settings.max_question_chars),
-                                          lambda texts: service.embedder.embed_queries(texts))
+            curated = self._curated.match(sanitize(text, service.settings.max_question_chars), service.embedder,
+                                          service.settings.cache_dir)
             if curated is not None:
                 lang = detect_lang(text, default=fallback_lang)
                 park = self._settings.park_name(lang)

