@@ -139,7 +139,9 @@ async def read_form(visit: Visit, max_body: int) -> Response | None:
     if not same_origin(request):
         return PlainTextResponse("cross-site request refused", status_code=403)
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit() or int(length) > max_body:
+    if length is None or not length.isdigit():
+        return PlainTextResponse("a form must say its length (Content-Length)", status_code=411)
+    if int(length) > max_body:
         return PlainTextResponse(f"request too large (at most {max_body // 1024} KB)", status_code=413)
     try:
         visit.form = await request.form(max_files=1, max_fields=50, max_part_size=max_body)
