@@ -78,6 +78,8 @@ def parse_csv(data: bytes, known_ids: set[int]) -> tuple[list[ParsedRow], list[t
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [(0, "the file is not UTF-8 text (save the spreadsheet as CSV UTF-8)")]
+    if not text.strip():
+        return [], [(0, "the file is empty")]
     if "\x00" in text:
         return [], [(0, "the file is not a CSV text file")]
     reader = csv.DictReader(io.StringIO(text, newline=""))
