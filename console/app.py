@@ -67,10 +67,11 @@ def routes() -> list[Route | Mount]:
         Route("/inbox/close", routes_inbox.inbox_close, methods=["POST"]),
         Route("/faq", routes_faq.faq_list),
         Route("/faq/new", routes_faq.faq_edit, methods=both),
-        Route("/faq/{entry_id:int}", routes_faq.faq_edit, methods=both),
-        Route("/faq/{entry_id:int}/delete", routes_faq.faq_delete, methods=["POST"]),
         Route("/faq/export.csv", routes_faq.faq_export),
         Route("/faq/import", routes_faq.faq_import, methods=["POST"]),
+        # A string, parsed by the page: Starlette's int convertor fails (500) on a 5000-digit id.
+        Route("/faq/{entry_id}", routes_faq.faq_edit, methods=both),
+        Route("/faq/{entry_id}/delete", routes_faq.faq_delete, methods=["POST"]),
         Route("/hittest", routes_misc.hittest),
         Route("/leads", routes_misc.leads),
         Route("/leads.csv", routes_misc.leads_csv),

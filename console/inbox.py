@@ -14,6 +14,7 @@ UNANSWERED = ("related", "declined")
 STATUSES = ("open", "answered", "out_of_scope", "needs_article")
 MAX_ROWS = 2000  # newest first; older open questions show once these are handled
 MAX_NOTE_CHARS = 1000
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 class InboxError(ValueError):
@@ -39,7 +40,7 @@ def disliked_ids(session: Session, rows: Sequence[QuestionLog]) -> set[str]:
 
 def parse_ids(raw: str, limit: int = MAX_ROWS) -> list[int]:
     parts = [p for p in raw.replace(",", " ").split() if p]
-    if not parts or len(parts) > limit or not all(p.isdigit() and len(p) < 12 for p in parts):
+    if not parts or len(parts) > limit or not all(p.isdigit() and len(p) <= 10 and 0 < int(p) <= MAX_ID for p in parts):
         raise InboxError("no questions chosen (reload the inbox)")
     return [int(p) for p in parts]
 

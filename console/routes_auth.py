@@ -58,7 +58,8 @@ async def users(visit: Visit) -> Response:
                                                 is_admin=visit.field("is_admin", 5) == "on")
                     message = f"account {user.username} created"
                 else:
-                    target = db.get(StaffUser, int(visit.field("user_id", 12) or 0))
+                    raw = visit.field("user_id", 10)
+                    target = db.get(StaffUser, int(raw)) if raw.isdigit() and 0 < int(raw) < 2**31 else None
                     if target is None:
                         raise accounts.AccountError("no such account")
                     accounts.unlock(target)

@@ -18,6 +18,16 @@ def _form_entry(visit: Visit) -> dict:
             "expires_on": visit.field("expires_on", 20)}
 
 
+def path_id(visit: Visit) -> int | None:
+    """The entry id of the path; None for /faq/new; FaqError for anything that is not one."""
+    raw = visit.request.path_params.get("entry_id")
+    if raw is None:
+        return None
+    if not (raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= faq.MAX_ID):
+        raise faq.FaqError(f"no curated answer #{raw[:20]}")
+    return int(raw)
+
+
 @page()
 async def faq_list(visit: Visit) -> Response:
     with visit.console.db.session() as db:
@@ -27,8 +37,10 @@ async def faq_list(visit: Visit) -> Response:
 
 @page()
 async def faq_edit(visit: Visit) -> Response:
-    raw_id = visit.request.path_params.get("entry_id")
-    entry_id = int(raw_id) if raw_id is not None else None
+    try:
+        entry_id = path_id(visit)
+    except faq.FaqError as exc:
+        return visit.render("message.html", status=404, message=str(exc))
     if visit.request.method == "GET":
         values: dict = {"questions": [], "answer": "", "source_article": "", "expires_on": ""}
         if entry_id is not None:
@@ -57,7 +69,7 @@ async def faq_edit(visit: Visit) -> Response:
 async def faq_delete(visit: Visit) -> Response:
     try:
         with visit.console.db.session() as db:
-            faq.delete_entry(db, int(visit.request.path_params["entry_id"]))
+            faq.delete_entry(db, path_id(visit) or 0)
     except faq.FaqError as exc:
         return visit.render("message.html", status=404, message=str(exc))
     return visit.redirect("/faq", "curated answer deleted")

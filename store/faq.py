@@ -106,7 +106,12 @@ def delete_entry(session: Session, entry_id: int) -> None:
     session.flush()
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id is refused, not sent to the database
+
+
 def get_entry(session: Session, entry_id: int) -> FaqEntry:
+    if not 0 < entry_id <= MAX_ID:
+        raise FaqError(f"no curated answer #{entry_id}")
     entry = session.get(FaqEntry, entry_id, options=[selectinload(FaqEntry.questions)])
     if entry is None:
         raise FaqError(f"no curated answer #{entry_id}")

@@ -106,7 +106,7 @@ def parse_csv(data: bytes, known_ids: set[int]) -> tuple[list[ParsedRow], list[t
             try:
                 entry_id = None
                 if values.get("id"):
-                    if not values["id"].isdigit():
+                    if not values["id"].isdigit() or len(values["id"]) > 10:
                         raise faq.FaqError(f"id must be a number or blank, got {values['id'][:20]!r}")
                     entry_id = int(values["id"])
                     if entry_id not in known_ids:

@@ -21,7 +21,7 @@ def routes(console: Console, method: str) -> list[str]:
     out = []
     for route in console.client.app.routes:
         if isinstance(route, Route) and method in (route.methods or ()) and route.path not in PUBLIC:
-            out.append(route.path.replace("{entry_id:int}", "1"))
+            out.append(route.path.replace("{entry_id}", "1"))
     return out
 
 
