@@ -125,7 +125,7 @@ def test_answer_written_in_the_console_is_what_the_bot_says_next(stack: Any, bro
     report(request, [f"console: approve -> bot answers with it over REST: {approve_to_bot * 1000:.0f} ms",
                      *(f"console: {p} page load p50 {ms:.0f} ms" for p, ms in loads.items()),
                      f"REST p50: {before:.0f} ms with 1 curated answer, {after:.0f} ms with 501 "
-                     f"(loaded in the background in {loaded_in:.0f} s, 1000 wordings embedded)"])
+                     f"(their 1000 wordings loaded in the background in {loaded_in:.0f} s)"])
     context.close()
     db.dispose()
 
