@@ -27,9 +27,10 @@ class FaqError(ValueError):
 
 def fingerprint(session: Session) -> tuple[int, datetime | None, int]:
     """(entries, newest change, wordings): one indexed query; equal fingerprints, same entries."""
-    count, newest = session.execute(select(func.count(FaqEntry.id), func.max(FaqEntry.updated_at))).one()
-    wordings = session.scalar(select(func.count(FaqQuestion.id))) or 0
-    return int(count or 0), newest, int(wordings)
+    count, newest, wordings = session.execute(select(  # one round trip: it runs before every answer
+        select(func.count(FaqEntry.id)).scalar_subquery(), select(func.max(FaqEntry.updated_at)).scalar_subquery(),
+        select(func.count(FaqQuestion.id)).scalar_subquery())).one()
+    return int(count or 0), newest, int(wordings or 0)
 
 
 def load_entries(session: Session) -> list[CuratedEntry]:
