@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import answer_payload, format_answer, format_related
+from actions.formatting import answer_payload, curated_payload, format_answer, format_curated, format_related
 from actions.knowledge_provider import KnowledgeProvider
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
@@ -18,6 +18,8 @@ from knowledge.errors import InvalidQuestionError, KnowledgeError
 from knowledge.phrases import detect_lang, reply
 from knowledge.text import sanitize
 from knowledge.types import Answer
+from store.db import Database
+from store.faq_matcher import LiveFaq
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +35,11 @@ class ActionAnswerQuestion(Action):
         self,
         provider: KnowledgeProvider | None = None,
         settings: ActionSettings | None = None,
+        curated: LiveFaq | None = None,
     ) -> None:
         self._settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
+        self._curated = curated or LiveFaq(Database.from_env)  # the staff's answers, before retrieval
         self._unanswered = UnansweredLog.from_settings(self._settings)
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
@@ -57,6 +61,14 @@ class ActionAnswerQuestion(Action):
             return self._apologise(dispatcher, fallback_lang)
         try:
             service.reload_if_changed()
+            curated = self._curated.match(sanitize(text, service.settings.max_question_chars), service.embedder,
+                                          service.settings.cache_dir)
+            if curated is not None:
+                lang = detect_lang(text, default=fallback_lang)
+                park = self._settings.park_name(lang)
+                dispatcher.utter_message(text=format_curated(curated, park, lang))
+                dispatcher.utter_message(json_message=curated_payload(curated, park, lang))
+                return [SlotSet("lang", lang), SlotSet("last_question", text)]
             answer = service.ask(text, previous=previous)
             followup = previous is not None and answer.followup
         except InvalidQuestionError:
