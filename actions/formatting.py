@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from knowledge.citation import citation_line
+from knowledge.phrases import phrase
 from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
 
-def format_answer(answer: Answer) -> str:
-    """'根据《title》（section）：snippet' or 'According to 《title》 (section): snippet'.
+def format_answer(answer: Answer, *, citation: bool = False) -> str:
+    """'根据《title》（section）：snippet' or 'According to 《title》 (section): snippet', with the
+    publication date when the article is older than KB_STALE_AFTER_DAYS; with `citation`
+    (channels without source cards, e.g. the shell) a last line names articles, dates and URLs.
 
     The snippet stays in the article's language: it is a quotation, not a translation.
     """
+    text = _answer_text(answer)
+    stale = next((s for s in answer.sources if s.stale and s.published), None)
+    if stale is not None:
+        text += ("" if answer.lang == "zh" else " ") + phrase("stale", answer.lang, date=stale.published)
+    if citation:
+        line = citation_line([s.to_dict() for s in answer.sources], answer.lang)
+        text += f"\n{line}" if line else ""
+    return text
+
+
+def _answer_text(answer: Answer) -> str:
     source = answer.sources[0] if answer.sources else None
     title = source.title.strip() if source else ""
     section = _section(source)
