@@ -250,14 +250,14 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.action == "list":
             return _list_articles(store, args.json)
+        if args.action == "remove":
+            store.remove(args.name)
+            print(f"removed {args.name}: run `knowledge build` to drop it from the index")
+            return 0
         meta_args = {key: getattr(args, key) for key in ("title", "publisher", "published", "url", "expires")}
         if args.action == "set":
             meta = store.set_meta(args.name, **meta_args)
             print(f"{args.name}: {json.dumps(meta.to_dict(), ensure_ascii=False)}")
-            return 0
-        if args.action == "remove":
-            store.remove(args.name)
-            print(f"removed {args.name}: run `knowledge build` to drop it from the index")
             return 0
         meta = ArticleMeta.from_dict({k: v for k, v in meta_args.items() if v}, "the options")
         if "://" in args.source or not Path(args.source).exists():

@@ -50,13 +50,13 @@ def fetch(url: str, *, max_bytes: int, timeout: float) -> Fetched:
                         raise KnowledgeError(f"refused: {url[:100]} answered HTTP {response.status_code}")
                     declared = int(response.headers.get("content-length") or 0)
                     if declared > max_bytes:
-                        raise KnowledgeError(f"refused: {url[:100]} is {declared / 1e6:.1f} MB, more than "
-                                             f"{max_bytes / 1e6:.1f} MB (KB_MAX_ARTICLE_BYTES)")
+                        raise KnowledgeError(f"refused: {url[:100]} is {declared / 2**20:.1f} MiB, more than "
+                                             f"{max_bytes / 2**20:.1f} MiB (KB_MAX_ARTICLE_BYTES)")
                     body = bytearray()
                     for chunk in response.iter_bytes():
                         body += chunk
                         if len(body) > max_bytes:
-                            raise KnowledgeError(f"refused: {url[:100]} sends more than {max_bytes / 1e6:.1f} MB "
+                            raise KnowledgeError(f"refused: {url[:100]} sends more than {max_bytes / 2**20:.1f} MiB "
                                                  "(KB_MAX_ARTICLE_BYTES)")
                         if time.monotonic() > deadline:
                             raise KnowledgeError(f"refused: {url[:100]} took longer than {timeout:g} s "

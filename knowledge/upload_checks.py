@@ -45,7 +45,7 @@ def check_name(name: str) -> str:
 
 def check_size(size: int, limit: int, what: str) -> None:
     if size > limit:
-        raise KnowledgeError(f"refused: {what} is {size / 1e6:.1f} MB, more than the {limit / 1e6:.1f} MB an "
+        raise KnowledgeError(f"refused: {what} is {size / 2**20:.1f} MiB, more than the {limit / 2**20:.1f} MiB an "
                              "article may have (KB_MAX_ARTICLE_BYTES)")
 
 
@@ -84,7 +84,7 @@ def check_docx(data: bytes, limit: int, what: str) -> None:
     # Python's zipfile never inflates a member past its declared size, so declared sizes bound the work.
     total = sum(m.file_size for m in members)
     if total > UNPACK_FACTOR * limit:
-        raise KnowledgeError(f"refused: {what} unpacks to {total / 1e6:.0f} MB (a zip bomb?)")
+        raise KnowledgeError(f"refused: {what} unpacks to {total / 2**20:.0f} MiB (a zip bomb?)")
     for m in members:
         if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
             raise KnowledgeError(f"refused: {what}: part {m.filename} is compressed {m.file_size // max(m.compress_size, 1)}"
