@@ -118,7 +118,7 @@ NAV_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>
 </head><body><nav><ul><li><a href="/">首页</a></li><li><a href="/news">新闻中心</a></li>
 <li><a href="/about">关于我们</a></li><li><a href="/contact">联系方式</a></li></ul></nav>
 <article><h1>星河科技园发布人才新政</h1>
-<p>{0}</p><p>{1}</p><p>{2}</p></article>
+<p>{}</p><p>{}</p><p>{}</p></article>
 <footer>版权所有 星河科技园管委会 联系我们 网站地图</footer></body></html>
 """.format(*PARK_SENTENCES)
 
