@@ -576,7 +576,8 @@ def test_source_cards_show_one_card_per_article_and_link_to_the_quoted_sentence(
         {**article, "id": "a1", "section": "人才公寓", "text": f"园区介绍。{short}其他内容。", "sentence": short,
          "link": fragment_link(site.url, short)},  # the same passage twice: shown once
         {**article, "id": "a2", "section": "区位", "text": long, "sentence": long, "link": fragment_link(site.url, long)},
-        {"source": "other.txt", "title": "另一篇文章", "section": "", "text": "另一段。", "sentence": "另一段。"},
+        {"source": "other.txt", "title": "另一篇文章", "section": "", "text": "另一段。", "sentence": "另一段。",
+         "url": "javascript:window.__xss=1", "link": "data:text/html,<script>window.__xss=2</script>"},
     ]
     dead_bot = f"http://127.0.0.1:{_free_port()}"
     server = WebServer(dead_bot)
@@ -598,7 +599,7 @@ def test_source_cards_show_one_card_per_article_and_link_to_the_quoted_sentence(
         first.locator("summary").click()
         expect(first.locator(".pc-source-text")).to_have_count(2)
         expect(first.locator(".pc-source-quote")).to_have_text([short, long])
-        expect(cards.nth(1).locator(".pc-source-link")).to_have_count(0)  # no URL known: no link
+        expect(cards.nth(1).locator(".pc-source-link")).to_have_count(0)  # no http(s) URL: no link
 
         link = first.locator(".pc-source-link")
         assert link.get_attribute("href") == sources[0]["link"]
@@ -609,6 +610,7 @@ def test_source_cards_show_one_card_per_article_and_link_to_the_quoted_sentence(
         original.wait_for_load_state()
         # Chromium scrolled to the sentence: the fragment was accepted and the text found.
         original.wait_for_function("window.scrollY > 2500", timeout=10_000)
+        assert page.evaluate("typeof window.__xss") == "undefined"
         assert page.js_errors == []
     finally:
         page.context.close()
