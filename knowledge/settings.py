@@ -432,6 +432,23 @@ class Settings(_Table):
         return value
 
 
+@table
+class StoreEnv(_Table):
+    """The bot's database in `store/` (question log, feedback, curated answers, staff accounts, leads): every process that writes to it."""
+
+    database_url: str = var("BOT_DATABASE_URL", "", "an SQLAlchemy URL, such as `postgresql+psycopg://user:pw@host/db` "
+                            "(unset: the scale-out PostgreSQL when `DB_HOST` is set, else BOT_DATABASE_FILE)", secret=True,
+                            shown="PostgreSQL or SQLite")
+    database_file: ResolvedPath = var("BOT_DATABASE_FILE", PROJECT_ROOT / "var" / "bot.db", "the SQLite database used "
+                                      "when neither BOT_DATABASE_URL nor DB_HOST is set")
+    db_host: str = var("DB_HOST", "", "the scale-out PostgreSQL (`bot/endpoints.scaleout.yml`'s tracker store; "
+                       "the bot's database goes there too)")
+    db_port: int = var("DB_PORT", 5432, "its port", **PORT)
+    db_user: str = var("DB_USER", "", "its user")
+    db_password: str = var("DB_PASSWORD", "", "its password", secret=True, shown="none")
+    db_name: str = var("DB_NAME", "rasa", "its database")
+
+
 WECHAT_DEV_TOKEN = "dev-token"  # only for local development; a real account must set WECHAT_TOKEN
 AES_KEY = "43 characters of Base64 (32 bytes)"
 
@@ -495,7 +512,7 @@ class WebEnv(_Table):
 
 
 # Every settings class, in the order the README lists them.
-TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, Settings, WeChatEnv, WebEnv)
+TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, StoreEnv, Settings, WeChatEnv, WebEnv)
 
 
 def check(environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None) -> None:

@@ -235,6 +235,12 @@ def build_index(cfg: StackConfig) -> None:
                    preexec_fn=die_with_parent())  # fmt: skip
 
 
+def upgrade_database(cfg: StackConfig) -> None:
+    """The bot's database (store/) at the newest schema before anything writes to it."""
+    subprocess.run([str(cfg.python), "-m", "store", "upgrade"], cwd=ROOT, env=cfg.child_env(), check=True,
+                   stdout=subprocess.DEVNULL, preexec_fn=die_with_parent())  # fmt: skip
+
+
 def data_fingerprint() -> str:
     """Hash of everything `rasa train` reads: config, domain and training data."""
     digest = hashlib.sha256()
@@ -507,6 +513,7 @@ def cmd_run(cfg: StackConfig) -> int:
     for service in services:
         service.check_port()  # before minutes of indexing and training, not after
     build_index(cfg)
+    upgrade_database(cfg)
     train(cfg)
     cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     with running(services, cfg):
@@ -525,6 +532,7 @@ def cmd_shell(cfg: StackConfig) -> int:
         service.check_port()
     check_port("rasa shell", cfg.host, cfg.shell_port, "BOT_SHELL_PORT")
     build_index(cfg)
+    upgrade_database(cfg)
     train(cfg)
     cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     if reuse:

@@ -227,7 +227,7 @@ def test_web_serve_refuses_a_bad_value_by_name() -> None:
 
 def test_every_variable_is_declared_once_and_documented() -> None:
     for name, (field, readers) in variables().items():
-        assert re.fullmatch(r"(BOT|KB|WECHAT|REDIS)_[A-Z0-9_]+", name), name
+        assert re.fullmatch(r"(BOT|KB|WECHAT|REDIS|DB|CONSOLE|LEAD)_[A-Z0-9_]+", name), name
         assert field.field_info.description, f"{name} has no doc"
         for cls in readers[1:]:  # a shared variable: the same declaration everywhere
             other = next(f for f in model_fields(cls).values() if f.field_info.extra.get("env") == name)
