@@ -12,9 +12,10 @@ from pathlib import Path
 from knowledge.clean import CleanArticle, clean_blocks, clean_lines
 from knowledge.errors import KnowledgeError
 from knowledge.meta import ArticleMeta, read_meta, sidecar_path
+from knowledge.settings import Settings
 from knowledge.upload_checks import SUPPORTED_SUFFIXES, check_content, check_size
 
-MAX_ARTICLE_BYTES = 20 * 1024 * 1024  # KB_MAX_ARTICLE_BYTES's default: a bigger file is almost surely not an article
+MAX_ARTICLE_BYTES: int = Settings.max_article_bytes  # KB_MAX_ARTICLE_BYTES's default
 
 
 @dataclass(frozen=True)
