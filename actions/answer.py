@@ -89,7 +89,9 @@ class ActionAnswerQuestion(Action):
             return self._apologise(dispatcher, fallback_lang)
 
         if answer.grounded:
-            dispatcher.utter_message(text=format_answer(answer))
+            # The shell shows no source cards: its text carries the citation line (WeChat adds its own).
+            shell = tracker.get_latest_input_channel() == "cmdline"
+            dispatcher.utter_message(text=format_answer(answer, citation=shell))
             dispatcher.utter_message(json_message=answer_payload(answer))
         elif answer.related and intent != "out_of_scope":
             # Not an answer: the closest passage, said to be only that; the staff still see the question.

@@ -122,6 +122,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I can only answer questions about {park}, from its published articles, "
         "so I can't help with that. You could ask about:",
     },
+    # After an answer quoting an article older than KB_STALE_AFTER_DAYS.
+    "stale": {
+        "zh": "（该文发布于{date}，内容可能已有变化。）",
+        "en": "(That article was published on {date}; details may have changed since.)",
+    },
     "unavailable": {
         "zh": "抱歉，知识库暂时无法使用，请稍后再试。",
         "en": "Sorry, the knowledge base is unavailable right now. Please try again later.",

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from knowledge.analysis import split_questions
+from knowledge.catalog import Catalog
 from knowledge.embed import Embedder, make_embedder
 from knowledge.errors import IndexNotReadyError, InvalidQuestionError
 from knowledge.index import KnowledgeIndex, current_build
@@ -59,11 +62,13 @@ def explain_part(result: PartResult, index: KnowledgeIndex, top: int = 5) -> dic
 
 
 class KnowledgeService:
-    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex,
+                 today: Callable[[], date] = date.today) -> None:
         self.settings = settings
         self.embedder = embedder
         self._tokenizer = Tokenizer(settings.cache_dir)
-        self._pipeline = Pipeline(settings, embedder, index, self._tokenizer)
+        self._today = today  # the date expiry and age are judged by (tests pass their own)
+        self._pipeline = self._pipeline_for(index)
         self._reload_lock = threading.Lock()
         self._rejected: Path | None = None  # a published build that failed to load: not retried
 
@@ -76,6 +81,10 @@ class KnowledgeService:
 
             faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide, set once at start
         return cls(settings, embedder, KnowledgeIndex.load(settings, embedder))
+
+    def _pipeline_for(self, index: KnowledgeIndex) -> Pipeline:
+        catalog = Catalog(self.settings.articles_dir, index.articles, today=self._today)
+        return Pipeline(self.settings, self.embedder, index, self._tokenizer, catalog)
 
     def warm_up(self) -> None:
         """Load the model and tokenizer now rather than on the first question."""
@@ -104,7 +113,7 @@ class KnowledgeService:
                 log.error("new index %s not loaded, still serving %s: %s", published, self.build, exc)
                 return False
             # One reference assignment: readers see the old or the new build, never a mix.
-            self._pipeline = Pipeline(self.settings, self.embedder, fresh, self._tokenizer)
+            self._pipeline = self._pipeline_for(fresh)
             log.info("knowledge index reloaded: %s", published.name)
             return True
 
@@ -139,7 +148,7 @@ class KnowledgeService:
             if not abstain and result.ranked:  # ablation: every question answered
                 result = replace(result, judgement=Judgement("answer", 1.0, "abstention off", {}))
             results.append(result)
-        answer = compose(pipeline.index, question, results)
+        answer = compose(pipeline.index, question, results, pipeline.catalog, s.stale_after_days)
         if k is not None:
             answer = replace(answer, sources=answer.sources[:k])
         first = results[0]

@@ -411,6 +411,14 @@ class Settings(_Table):
     judge_precision: float = var("KB_JUDGE_PRECISION", 0.9, "the judge answers from the probability where generated "
                                  "questions reach this precision (fitted at build; changing it rebuilds)", gt=0, le=1)
 
+    # Articles as staff manage them (`knowledge articles`, knowledge/articles.py).
+    stale_after_days: int = var("KB_STALE_AFTER_DAYS", 365, "an answer quoting an article published longer ago than "
+                                "this says when it was published (0: never)", ge=0)
+    max_article_bytes: int = var("KB_MAX_ARTICLE_BYTES", 20 * 1024 * 1024, "largest article file or fetched page "
+                                 "accepted (and largest a DOCX may unpack to, times 5)", ge=1024)
+    fetch_timeout: float = var("KB_FETCH_TIMEOUT", 20.0, "seconds `knowledge articles add URL` may take to fetch a "
+                               "page, redirects included", gt=0)
+
     @property
     def backend(self) -> str:
         """`embed_backend` by its one name ("st" and "sentence_transformers" are aliases)."""

@@ -48,7 +48,8 @@ def test_chinese_question_is_answered_from_the_articles_with_sources(stack) -> N
     info = payload(messages)
     assert info["grounded"] is True
     assert info["sources"], "a grounded answer cites its passages"
-    assert set(info["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence"}
+    assert set(info["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence",
+                                      "url", "published", "publisher", "link", "stale"}
 
 
 @pytest.mark.parametrize(

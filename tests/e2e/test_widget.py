@@ -303,6 +303,12 @@ def test_chinese_question_shows_grounded_answer_with_its_source(page: Any, web_u
     answer.locator(".pc-source summary").first.click()
     expect(passage).to_be_visible()
     assert passage.inner_text().strip()
+    # The quoted sentence is marked inside its passage, and each article has one card.
+    quote = passage.locator(".pc-source-quote")
+    expect(quote).to_have_count(1)
+    assert quote.inner_text().strip() in passage.inner_text()
+    titles = answer.locator(".pc-source-title").all_inner_texts()
+    assert len(titles) == len(set(titles))
 
     shot = page.screenshot(type="png")
     assert len(shot) < 300_000
@@ -518,3 +524,95 @@ def test_stored_history_is_untrusted_too(browser: Any) -> None:
     finally:
         page.context.close()
         server.stop()
+
+
+class ArticleSite:
+    """The park's own website, where a cited article lives: a long page with the quoted sentences
+    far down, so that following a text-fragment link visibly scrolls to them."""
+
+    def __init__(self, sentences: list[str]) -> None:
+        import http.server
+
+        filler = "<div style='height:3000px'>…</div>"
+        page = ("<!doctype html><meta charset='utf-8'><title>星河科技园</title><body>" + filler
+                + "".join(f"<p>园区介绍。{s}其他内容。</p>{filler}" for s in sentences) + "</body>").encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/news/talent.html"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_source_cards_show_one_card_per_article_and_link_to_the_quoted_sentence(browser: Any) -> None:
+    """Two passages of one article and one of another: two cards; the first with its publisher,
+    date and sections once each, the quoted sentences marked, and a link that Chromium follows to
+    the sentence on the original page (the text fragment is encoded as browsers accept it).
+    Needs no bot: the answer comes from the stored history."""
+    from knowledge.links import fragment_link
+
+    short = "星河科技园人才公寓共有八百套，面向园区企业的硕士以上人才开放申请。"
+    long = ("星河科技园位于南湖新区创新大道一号，规划面积约十二平方公里，总投资一百二十亿元，"
+            "是本市重点建设的高新技术产业园区，将打造成为研发与制造的聚集地。")
+    site = ArticleSite([long, short])
+    article = {"source": "talent.html", "title": "星河科技园人才新政", "publisher": "星河科技园管委会",
+               "published": "2024-03-01", "url": site.url}
+    sources = [
+        {**article, "id": "a1", "section": "人才公寓", "text": f"园区介绍。{short}其他内容。", "sentence": short,
+         "link": fragment_link(site.url, short)},
+        {**article, "id": "a1", "section": "人才公寓", "text": f"园区介绍。{short}其他内容。", "sentence": short,
+         "link": fragment_link(site.url, short)},  # the same passage twice: shown once
+        {**article, "id": "a2", "section": "区位", "text": long, "sentence": long, "link": fragment_link(site.url, long)},
+        {"source": "other.txt", "title": "另一篇文章", "section": "", "text": "另一段。", "sentence": "另一段。",
+         "url": "javascript:window.__xss=1", "link": "data:text/html,<script>window.__xss=2</script>"},
+    ]
+    dead_bot = f"http://127.0.0.1:{_free_port()}"
+    server = WebServer(dead_bot)
+    key = f"parkchat:v1:{dead_bot}/socket.io"
+    history = {"messages": [{"role": "user", "text": "人才公寓有多少套？"},
+                            {"role": "bot", "text": "星河科技园人才公寓共有八百套。", "sources": sources}]}
+    page = _new_page(browser)
+    try:
+        page.add_init_script(f"localStorage.setItem({key!r}, JSON.stringify({json.dumps(history)}))")
+        page.goto(server.url + "/")
+        open_widget(page)
+        cards = page.locator(".pc-source")
+        expect(cards).to_have_count(2)
+        first = cards.nth(0)
+        expect(first.locator(".pc-source-title")).to_have_text("星河科技园人才新政")
+        expect(first.locator(".pc-source-section")).to_have_text("人才公寓 · 区位")
+        expect(first.locator(".pc-source-publisher")).to_have_text("星河科技园管委会")
+        expect(first.locator(".pc-source-date")).to_have_attribute("datetime", "2024-03-01")
+        first.locator("summary").click()
+        expect(first.locator(".pc-source-text")).to_have_count(2)
+        expect(first.locator(".pc-source-quote")).to_have_text([short, long])
+        expect(cards.nth(1).locator(".pc-source-link")).to_have_count(0)  # no http(s) URL: no link
+
+        link = first.locator(".pc-source-link")
+        assert link.get_attribute("href") == sources[0]["link"]
+        assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+        with page.context.expect_page() as opened:
+            link.click()
+        original = opened.value
+        original.wait_for_load_state()
+        # Chromium scrolled to the sentence: the fragment was accepted and the text found.
+        original.wait_for_function("window.scrollY > 2500", timeout=10_000)
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert page.js_errors == []
+    finally:
+        page.context.close()
+        server.stop()
+        site.stop()

@@ -39,7 +39,8 @@ UNANSWERABLE = "园区食堂的菜单是什么？"  # the article says nothing a
 
 ZH_CITATION = re.compile(r"^根据《(?P<title>[^》]+)》(?:（(?P<section>[^）]+)）)?：(?P<quote>.+)$", re.S)
 EN_CITATION = re.compile(r"^According to 《(?P<title>[^》]+)》(?: \((?P<section>[^)]+)\))?: (?P<quote>.+)$", re.S)
-PAYLOAD_FIELDS = {"id", "source", "title", "section", "text", "score", "sentence"}
+PAYLOAD_FIELDS = {"id", "source", "title", "section", "text", "score", "sentence",
+                  "url", "published", "publisher", "link", "stale"}  # the article's metadata (README)
 
 
 # --- how the action server is configured -------------------------------------------------
