@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import answer_payload, format_answer, format_related
 from actions.knowledge_provider import KnowledgeProvider
+from actions.lead_offer import LeadOffer
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
 from knowledge.errors import InvalidQuestionError, KnowledgeError
@@ -37,6 +38,7 @@ class ActionAnswerQuestion(Action):
         self._settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
         self._unanswered = UnansweredLog.from_settings(self._settings)
+        self._offer = LeadOffer(self._settings)
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
         self._knowledge.check()
@@ -87,12 +89,14 @@ class ActionAnswerQuestion(Action):
         else:
             self._send_refusal(dispatcher, intent, answer.lang, answer)
             self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
+        declined = not answer.grounded and intent != "out_of_scope"  # a person may help where articles did not
         return [
             SlotSet("lang", answer.lang),
             SlotSet(
                 "last_question",
                 next_subject(text, answer.grounded, previous, followup, aside=intent == "out_of_scope"),
             ),
+            *self._offer.send(dispatcher, tracker, answer.lang, declined),
         ]
 
     def _send_refusal(

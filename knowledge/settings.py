@@ -441,6 +441,23 @@ class StoreEnv(_Table):
     db_name: str = var("DB_NAME", "rasa", "its database")
 
 
+@table
+class LeadSettings(_Table):
+    """Contact capture (`actions/lead_*.py`, `leads/`): when the bot offers it and where a lead is handed off."""
+
+    offer_after: int = var("LEAD_OFFER_AFTER", 3, "questions in one conversation after which the bot offers, once, "
+                           "to put the investor in touch with the park's officers (0: only after a decline or a request)",
+                           ge=0)
+    webhook_url: HttpUrl = var("LEAD_WEBHOOK_URL", "", "where a new lead is posted, in the WeCom group-robot format "
+                               "(`{\"msgtype\": \"markdown\", …}`); unset: leads are only stored (`make leads` lists "
+                               "them)", secret=True, shown="none")
+    webhook_timeout: float = var("LEAD_WEBHOOK_TIMEOUT", 5.0, "seconds one webhook call may take", gt=0)
+    webhook_attempts: int = var("LEAD_WEBHOOK_ATTEMPTS", 4, "calls per lead before it is marked `dead` (kept; "
+                                "`make leads --retry` and the action server's start-up try again)", ge=1, le=20)
+    webhook_backoff: float = var("LEAD_WEBHOOK_BACKOFF", 1.0, "seconds before the second call, doubled before each "
+                                 "next one", ge=0)
+
+
 WECHAT_DEV_TOKEN = "dev-token"  # only for local development; a real account must set WECHAT_TOKEN
 AES_KEY = "43 characters of Base64 (32 bytes)"
 
@@ -504,7 +521,7 @@ class WebEnv(_Table):
 
 
 # Every settings class, in the order the README lists them.
-TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, StoreEnv, Settings, WeChatEnv, WebEnv)
+TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, LeadSettings, StoreEnv, Settings, WeChatEnv, WebEnv)
 
 
 def check(environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None) -> None:
