@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.lead_validation import clean_text, parse_consent, parse_contact, parse_needs
+from actions.lead_validation import clean_text, looks_like_question, parse_consent, parse_contact, parse_needs
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
 from knowledge.phrases import (
@@ -88,17 +89,17 @@ class ActionStartLead(Action):
         return [SlotSet("lang", lang)]
 
 
-class _AskSlot(Action):
-    """`action_ask_<slot>`: the question of one slot, with its choices as buttons."""
+class _AskSlot(Action, ABC):
+    """`action_ask_<slot>`: the question of one slot, with its choices as buttons. Abstract (the
+    subclasses name the slot), so that rasa-sdk registers only the subclasses."""
 
-    slot: ClassVar[str]
     key: ClassVar[str]
 
     def __init__(self, settings: ActionSettings | None = None) -> None:
         self._park = _Park(settings)
 
-    def name(self) -> str:
-        return f"action_ask_{self.slot}"
+    @abstractmethod
+    def name(self) -> str: ...
 
     def buttons(self, lang: str) -> list[Button]:
         return []
@@ -114,26 +115,41 @@ class _AskSlot(Action):
 
 
 class ActionAskLeadCompany(_AskSlot):
-    slot, key = "lead_company", "lead_ask_company"
+    key = "lead_ask_company"
+
+    def name(self) -> str:
+        return "action_ask_lead_company"
 
 
 class ActionAskLeadIndustry(_AskSlot):
-    slot, key = "lead_industry", "lead_ask_industry"
+    key = "lead_ask_industry"
+
+    def name(self) -> str:
+        return "action_ask_lead_industry"
 
 
 class ActionAskLeadNeeds(_AskSlot):
-    slot, key = "lead_needs", "lead_ask_needs"
+    key = "lead_ask_needs"
+
+    def name(self) -> str:
+        return "action_ask_lead_needs"
 
     def buttons(self, lang: str) -> list[Button]:
         return [Button(label, label) for _, label in LEAD_NEEDS.get(lang, LEAD_NEEDS["zh"])]
 
 
 class ActionAskLeadContact(_AskSlot):
-    slot, key = "lead_contact", "lead_ask_contact"
+    key = "lead_ask_contact"
+
+    def name(self) -> str:
+        return "action_ask_lead_contact"
 
 
 class ActionAskLeadTime(_AskSlot):
-    slot, key = "lead_time", "lead_ask_time"
+    key = "lead_ask_time"
+
+    def name(self) -> str:
+        return "action_ask_lead_time"
 
     def buttons(self, lang: str) -> list[Button]:
         return [Button(label, label) for label in LEAD_TIMES.get(lang, LEAD_TIMES["zh"])]
@@ -142,7 +158,10 @@ class ActionAskLeadTime(_AskSlot):
 class ActionAskLeadConsent(_AskSlot):
     """The consent sentence itself is shown, word for word what is stored with the lead."""
 
-    slot, key = "lead_consent", "lead_ask_consent"
+    key = "lead_ask_consent"
+
+    def name(self) -> str:
+        return "action_ask_lead_consent"
 
     def text(self, lang: str) -> str:
         return phrase(self.key, lang, consent=phrase("lead_consent", lang, self._park(lang)))
@@ -151,11 +170,41 @@ class ActionAskLeadConsent(_AskSlot):
         return [Button(label, label) for label in LEAD_CONSENT_CHOICES.get(lang, LEAD_CONSENT_CHOICES["zh"])]
 
 
+def answers_the_form(tracker: Tracker) -> bool:
+    """Whether the latest user message came right before this run of the form. Rasa hands the
+    validation action a tracker ending in the form's own execution; after an interruption (a
+    question answered, a resume) the action before it is not `action_listen`, and the message
+    then was the question, not an answer."""
+    actions = [e.get("name") for e in reversed(tracker.events) if e.get("event") == "action"]
+    return actions[:2] == [FORM, "action_listen"]
+
+
+# Messages the form never takes as an answer: the rules handle them (bot/data/rules/leads.yml).
+NOT_ANSWERS = frozenset({"cancel", "request_contact"})
+
+
 class ValidateLeadForm(FormValidationAction):
-    """Checks each answer; an unusable one is said to be so and asked again (the slot stays empty)."""
+    """Takes the answer to the question asked (`extract_<slot>`) and checks it (`validate_<slot>`); an
+    unusable one is said to be so and asked again (the slot stays empty).
+
+    Whether a message answers the form is decided here, not by its intent: a company name such as
+    "明远新材料" reads like a park topic to the intent classifier. A message that is a question
+    (or a cancel) is not taken: the form is then rejected and the rules answer it or cancel.
+    """
 
     def name(self) -> str:
         return "validate_lead_form"
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        text = tracker.latest_message.get("text")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if slot not in SLOTS or not answers_the_form(tracker) or not isinstance(text, str):
+            return []
+        if intent in NOT_ANSWERS or looks_like_question(text):
+            return []
+        return [SlotSet(slot, text)]
 
     @staticmethod
     def _reject(dispatcher: CollectingDispatcher, slot: str, key: str, lang: str, **values: Any) -> dict[str, Any]:

@@ -39,6 +39,20 @@ _NO = ("不同意", "不", "不行", "不可以", "拒绝", "不要", "否", "no
        "don't agree", "disagree", "i disagree", "decline", "refuse")
 
 
+# A park question typed while the form waits for an answer: answered, then the form goes on.
+_ZH_QUESTION = re.compile(r"^(请问|想问|问一下|咨询一下)|[吗呢嘛][?？!！。.~]*$|什么|怎么|为什么|多少|如何|是否|有没有|能不能|哪些|哪里|在哪|哪儿")
+_EN_QUESTION = re.compile(r"^(what|where|which|when|who|whom|whose|why|how|is|are|does|do|did|can|could|will|would|"
+                          r"should|tell me|i want to know)\b", re.I)
+
+
+def looks_like_question(text: object) -> bool:
+    """Whether an answer to a form question is rather a question of its own."""
+    line = clean_text(text, 500)
+    if line is None:
+        return False
+    return line.endswith(("?", "？")) or bool(_ZH_QUESTION.search(line) or _EN_QUESTION.match(line))
+
+
 @dataclass(frozen=True)
 class Contact:
     value: str  # normalised: digits only for a mobile number, lower-case e-mail, the WeChat ID as typed

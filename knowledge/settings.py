@@ -329,6 +329,9 @@ class ChannelEnv(_Table):
     redis_port: int = var("REDIS_PORT", 6379, "its port", ge=1, le=65535)
     redis_password: str = var("REDIS_PASSWORD", "", "its password", secret=True, shown="none")
     cors: Words = _cors()
+    menu_ttl: float = var("BOT_MENU_TTL", 1800.0, "seconds a message that is only a number picks that option of the "
+                          "bot's last numbered menu (REST, the shell, the widget; 0: numbers are always plain text)",
+                          ge=0)
 
 
 DEFAULT_PARK_NAMES = {"zh": "本园区", "en": "the park"}  # neutral: the bot serves whatever park its articles are about

@@ -135,3 +135,23 @@ def test_the_offer_comes_after_a_decline_and_once_after_several_questions() -> N
     [message] = dispatcher.messages
     assert message["buttons"] == [{"title": "Have an officer contact me", "payload": "Have an officer contact me"}]
     assert events == [{"event": "slot", "timestamp": None, "name": "lead_offered", "value": True}]
+
+
+def extract(text: str, intent: str = "ask_park", requested: str = "lead_company",
+            latest_action: str = "action_listen") -> list[dict[str, Any]]:
+    # As Rasa builds it for the validation action: the form's own execution comes last.
+    events = [action("action_listen"), user(text, intent), action(latest_action), action("lead_form")]
+    events = [e for i, e in enumerate(events) if not (i == 2 and latest_action == "action_listen")]
+    t = Tracker(sender_id="s", slots={"requested_slot": requested}, events=events, paused=False,
+                latest_message={"text": text, "intent": {"name": intent}}, followup_action=None,
+                active_loop={"name": "lead_form"}, latest_action_name=latest_action)
+    return asyncio.run(ValidateLeadForm().get_extraction_events(CollectingDispatcher(), t, {}))
+
+
+def test_the_answer_is_taken_whatever_its_intent_but_not_a_question_or_a_cancel() -> None:
+    assert extract("明远新材料", intent="ask_park") == [
+        {"event": "slot", "timestamp": None, "name": "lead_company", "value": "明远新材料"}]
+    assert extract("园区有哪些扶持政策？") == []  # answered by the rules, then asked again
+    assert extract("算了", intent="cancel") == []
+    assert extract("明远新材料", latest_action="action_answer_question") == []  # back after a question
+    assert extract("明远新材料", requested=None) == []  # type: ignore[arg-type]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from actions.lead_validation import Contact, clean_text, parse_consent, parse_contact, parse_needs
+from actions.lead_validation import (
+    Contact,
+    clean_text,
+    looks_like_question,
+    parse_consent,
+    parse_contact,
+    parse_needs,
+)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -59,3 +66,19 @@ def test_free_text_is_one_clean_capped_line() -> None:
     assert clean_text("a" * 101) is None
     assert clean_text("\x00\x1f") is None
     assert clean_text(["not", "text"]) is None
+
+
+@pytest.mark.parametrize("text", [
+    "科创中心在哪里？", "园区有哪些扶持政策", "请问人才公寓怎么申请", "租金多少", "有没有标准厂房",
+    "能落户吗", "Which industries does the park focus on", "how big is the park?", "Is there a subway?",
+])
+def test_questions_typed_into_the_form_are_recognised(text: str) -> None:
+    assert looks_like_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "重庆明远新材料有限公司", "新能源电池材料", "Orbital Sensors Inc.", "土地厂房", "政策", "13812345678",
+    "anna@orbital.example", "工作日下午", "随时都可以", "Any time", "同意", "I don't agree", "industrial sensors",
+])
+def test_answers_are_not_taken_for_questions(text: str) -> None:
+    assert not looks_like_question(text)

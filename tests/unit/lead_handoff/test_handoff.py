@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from receiver import receiver
+from webhook_receiver import receiver
 
 from knowledge.settings import LeadSettings, load
 from leads import repository
