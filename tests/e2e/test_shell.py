@@ -101,8 +101,9 @@ class Shell:
         """A turn without a custom payload (a greeting): waits for `until`, then the next prompt."""
         self.child.sendline(text)
         self.child.expect(until)
+        head = self.child.before + self.child.after  # Rasa prints a message's buttons before its text
         self.child.expect("Your input ->")
-        said = clean(self.child.before)
+        said = clean(head + self.child.before)
         buttons = [m["payload"] for m in BUTTON.finditer(said)]
         return Turn(said.strip(), {}, buttons)
 
