@@ -39,6 +39,8 @@ from knowledge.glossary import build_glossary, glossary_fingerprint
 from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.settings import Settings
+from knowledge.suggest import Suggestion
+from knowledge.suggest import load as load_suggestions
 from knowledge.types import Passage
 
 FORMAT_VERSION = 5  # bump when what a build contains changes (forces a rebuild)
@@ -77,7 +79,7 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
 
 
 # The modules whose code shapes the fitted models: generated questions, features, fitting.
-FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py")
+FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py", "suggest.py")
 
 
 def feature_fingerprint() -> str:
@@ -236,6 +238,16 @@ def _fit(settings: Settings, embedder: Embedder, build: Path, progress: Progress
 
     index = KnowledgeIndex.load(settings, embedder, build)  # no models.json yet: unfitted
     fit_index(settings, embedder, index, progress=progress).save(build / MODELS)
+    _suggest(settings, embedder, build)
+
+
+def _suggest(settings: Settings, embedder: Embedder, build: Path) -> None:
+    """The related questions offered to users: those the fitted build answers (knowledge.suggest)."""
+    from knowledge import suggest
+    from knowledge.pipeline import Pipeline
+
+    fitted = KnowledgeIndex.load(settings, embedder, build)
+    suggest.save(suggest.build(Pipeline(settings, embedder, fitted, Tokenizer(settings.cache_dir))), build)
 
 
 def _publish(index_dir: Path, build: Path) -> None:
@@ -267,6 +279,7 @@ class KnowledgeIndex:
     term_df: dict[str, int]
     glossary: dict[str, list[str]]  # English stem -> corpus words (see knowledge.glossary)
     models: FittedModels = field(default_factory=FittedModels)  # fitted at build time (knowledge.fit)
+    suggestions: list[Suggestion] = field(default_factory=list)  # questions it answers (knowledge.suggest)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:
@@ -310,5 +323,5 @@ class KnowledgeIndex:
         ):
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
         return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary,
-                   models)
+                   models, load_suggestions(build))
 

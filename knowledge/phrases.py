@@ -156,10 +156,17 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，消息格式不正确，请重新发送。",
         "en": "Sorry, that message was malformed; please send it again.",
     },
+    # A WeChat voice message without WeChat's transcript (recognition off, or nothing heard).
+    "voice_unrecognised": {
+        "zh": "抱歉，没能听清这条语音，请用文字输入您的问题。",
+        "en": "Sorry, I couldn't make out that voice message. Please type your question.",
+    },
     "text_only": {
         "zh": "抱歉，目前只能理解文字消息，请用文字提问。",
         "en": "Sorry, I can only read text messages.",
     },
+    # Related questions (knowledge/suggest.py): questions the articles answer, as buttons.
+    "did_you_mean": {"zh": "您是不是想问：", "en": "Did you mean:"},
     # -- contact capture (actions/lead_form.py): asked one at a time, cancellable at any step
     "lead_offer": {
         "zh": "如果您想进一步洽谈、了解落地条件或来园区考察，我可以请{park}的招商人员与您联系。",

@@ -23,6 +23,7 @@ from knowledge.lexical import Tokenizer
 from knowledge.pipeline import PartResult, Pipeline
 from knowledge.reply import compose
 from knowledge.settings import Settings
+from knowledge.suggest import pick
 from knowledge.text import sanitize
 from knowledge.types import Answer
 
@@ -110,6 +111,28 @@ class KnowledgeService:
 
     def ask(self, question: str, *, previous: str | None = None, k: int | None = None) -> Answer:
         return self.explain(question, previous=previous, k=k)[0]
+
+    def suggest(self, answer: Answer, k: int = 3) -> list[str]:
+        """Up to `k` questions the articles answer, near `answer` (knowledge.suggest): after an
+        answer, about its passages and then their sections, never what it already quoted; after
+        a decline, about the passages closest to the question."""
+        index = self._pipeline.index
+        if not index.suggestions:
+            return []
+        if answer.grounded:
+            topics = {(s.source, s.section) for s in answer.sources}
+            passages = [s.id for s in answer.sources]
+            passages += [p.id for p in index.passages if (p.source, p.section) in topics]
+            return pick(index.suggestions, passages, answer.lang, answer.question,
+                        [s.sentence for s in answer.sources], k)
+        passages = [s.id for s in answer.related]
+        try:
+            question = sanitize(answer.question, self.settings.max_question_chars)
+            retrieval = self._pipeline.retrieve(self._pipeline.analyse(question))
+        except InvalidQuestionError:
+            return []
+        passages += [index.passages[h.index].id for h in retrieval.hits]
+        return pick(index.suggestions, passages, answer.lang, answer.question, (), k)
 
     def explain(
         self, question: str, *, previous: str | None = None, k: int | None = None,

@@ -128,3 +128,18 @@ def test_a_lead_over_wechat_with_numbered_choices(stack, sim: Simulator) -> None
     assert user not in lead.sender_hash
     wait_for_webhook(stack, lead.id)
 
+
+
+def test_related_questions_are_ones_the_bot_answers(stack) -> None:
+    answer = send(stack, ANSWERED)
+    offered = payload(answer).get("suggestions", [])
+    assert offered, "an answer from a passage with generated questions offers some"
+    assert 1 <= len(offered) <= 3 and ANSWERED not in offered
+    assert [b["payload"] for b in buttons(answer)][: len(offered)] == offered
+    decline = send(stack, DECLINED)
+    closest = payload(decline).get("suggestions", [])
+    assert len(closest) <= 3
+    if closest:
+        assert "您是不是想问" in texts(decline)
+    for question in offered + closest:  # every one of them is answered, grounded
+        assert payload(send(stack, question))["grounded"] is True, question
