@@ -113,5 +113,8 @@ export-onnx: $(VENV)/.installed ## export the 4-bit ONNX model for the faster on
 leads: $(VENV)/.installed ## list the leads investors left (newest first); `make leads ARGS=--retry` hands off pending and dead ones again
 	@$(VENV)/bin/python -m leads $(ARGS)
 
+wechat-menu: $(VENV)/.installed ## install the WeChat account's menu (docs/wechat-menu.json, or FILE=...) with WECHAT_APPID/WECHAT_APPSECRET
+	@$(VENV)/bin/python -m channels.wechat.menu $(if $(FILE),--file $(FILE))
+
 clean: ## remove built artifacts (index, caches, models, logs); venvs stay
 	rm -rf var bot/models .pytest_cache .ruff_cache

@@ -27,6 +27,7 @@ from channels.wechat.config import WeChatSettings
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.errors import DecryptError, SignatureError, WeChatError
 from channels.wechat.formatting import dump_buttons, format_messages, load_buttons, resolve_choice
+from channels.wechat.menu import question_for
 from channels.wechat.signature import verify_request
 from channels.wechat.xmlmsg import IncomingMessage, build_text_reply, parse_message
 from knowledge.phrases import both, detect_lang, phrase
@@ -233,9 +234,10 @@ class WeChatService:
         kind = message.msg_type
         if kind == "event":
             return await self._answer_event(message)
-        if kind == "voice" and message.fields.get("Recognition"):
+        if kind == "voice":
             # Accounts with speech recognition enabled get the transcript: treat it as text.
-            return await self._answer_text(message, message.fields["Recognition"])
+            heard = (message.fields.get("Recognition") or "").strip()
+            return await self._answer_text(message, heard) if heard else both("voice_unrecognised")
         if kind == "text":
             return await self._answer_text(message, message.content)
         return both("text_only")
@@ -244,7 +246,7 @@ class WeChatService:
         if message.event == "subscribe":
             return await self._ask(message, self.settings.welcome_trigger, "zh")
         if message.event == "click" and message.fields.get("EventKey"):
-            return await self._ask(message, message.fields["EventKey"], "zh")
+            return await self._ask(message, question_for(message.fields["EventKey"]), "zh")
         return None  # unsubscribe, view, scan, location, …: nothing to say
 
     async def _answer_text(self, message: IncomingMessage, content: str) -> str:
