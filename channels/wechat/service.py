@@ -28,6 +28,7 @@ from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.errors import DecryptError, SignatureError, WeChatError
 from channels.wechat.formatting import dump_buttons, format_messages, load_buttons, resolve_choice
 from channels.wechat.menu import question_for
+from channels.wechat.news import article_link, build_news_reply, decode, news_for
 from channels.wechat.signature import verify_request
 from channels.wechat.xmlmsg import IncomingMessage, build_text_reply, parse_message
 from knowledge.phrases import both, detect_lang, phrase
@@ -145,7 +146,8 @@ class WeChatService:
         text = await self.reply_text(message)
         if text is None:
             return SUCCESS
-        xml = build_text_reply(message, text, self._clock())
+        news = decode(text)  # an answer with its article's link goes as a news card
+        xml = build_news_reply(message, news, self._clock()) if news else build_text_reply(message, text, self._clock())
         if encrypted and self._crypto is not None:
             xml = self._crypto.encrypt_message(xml, query.get("nonce", ""), str(int(self._clock())))
         return HttpReply(200, xml, "application/xml; charset=utf-8")
@@ -187,8 +189,9 @@ class WeChatService:
         async def push() -> None:
             text = await asyncio.shield(task)
             if text != NO_REPLY and self.sender is not None:
+                news = decode(text)
                 try:
-                    await self.sender.send_text(message.from_user, text)
+                    await self.sender.send_text(message.from_user, news.as_text() if news else text)
                 except Exception:
                     log.exception("customer-service send failed for %s", message.dedup_key)
 
@@ -272,4 +275,5 @@ class WeChatService:
             await self._store.set(key, dump_buttons(reply.buttons), self.settings.buttons_ttl)
         else:
             await self._store.delete(key)  # an old number must not pick a stale option
-        return reply.text or phrase("no_answer", lang)
+        news = news_for(reply.text, article_link(messages))
+        return news.encode() if news else reply.text or phrase("no_answer", lang)

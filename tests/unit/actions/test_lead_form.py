@@ -4,6 +4,7 @@ conversation's questions and a pseudonym, the offer comes when it should."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,22 @@ def test_the_answer_is_taken_whatever_its_intent_but_not_a_question_or_a_cancel(
     assert extract("算了", intent="cancel") == []
     assert extract("明远新材料", latest_action="action_answer_question") == []  # back after a question
     assert extract("明远新材料", requested=None) == []  # type: ignore[arg-type]
+
+
+def test_start_up_hands_off_leads_an_earlier_run_could_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from webhook_receiver import receiver
+
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    db.upgrade()
+    lead_id = repository.save(db, repository.NewLead("13812345678", "mobile", "我同意……", company="明远"))
+    repository.record_delivery(db, lead_id, ok=False, attempts=4, error="HTTP 500")  # dead
+    monkeypatch.setenv("BOT_DATABASE_FILE", str(tmp_path / "bot.db"))
+    with receiver() as hook:
+        leads = load(LeadSettings, {"LEAD_WEBHOOK_URL": hook.url, "LEAD_WEBHOOK_BACKOFF": "0"})
+        ActionSubmitLead(ActionSettings(), leads)  # rasa-sdk builds it once, at start-up
+        deadline = time.monotonic() + 10
+        while repository.get(db, lead_id).notify_status != "sent" and time.monotonic() < deadline:  # type: ignore[union-attr]
+            time.sleep(0.05)
+    row = repository.get(db, lead_id)
+    assert row is not None and row.notify_status == "sent" and row.notify_attempts == 5
+    assert f"#{lead_id}" in hook.received[0]["markdown"]["content"]
