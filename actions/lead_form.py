@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -281,6 +282,7 @@ class ActionSubmitLead(Action):
         self._pseudonyms = UnansweredLog.from_settings(self._park.settings)
         self._db = db
         self._migrated = False
+        self._opening = threading.Lock()  # the start-up hand-off thread may open it at the same time
         if self._leads.webhook_url and db is None:
             # Start-up: hand off what an earlier run could not (pending, or dead after retries).
             in_background(lambda: retry_undelivered(self.database(), self._leads))
@@ -289,12 +291,13 @@ class ActionSubmitLead(Action):
         return "action_submit_lead"
 
     def database(self) -> Database:
-        if self._db is None:
-            self._db = Database.from_env(StoreEnv.from_env())
-        if not self._migrated:
-            self._db.upgrade()  # idempotent; `make run` has usually done it already
-            self._migrated = True
-        return self._db
+        with self._opening:
+            if self._db is None:
+                self._db = Database.from_env(StoreEnv.from_env())
+            if not self._migrated:
+                self._db.upgrade()  # idempotent; `make run` has usually done it already
+                self._migrated = True
+            return self._db
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = tracker.get_slot("lang") or lang_of(tracker)

@@ -61,3 +61,15 @@ def test_the_input_shows_its_limit_before_it_is_hit(page: Any, web_url: str) -> 
     box.press_sequentially("区" * 60)  # typing stops at the cap, and says so
     assert len(box.input_value()) == 500
     expect(counter).to_contain_text("500 字上限")
+
+
+def test_related_questions_appear_as_buttons_under_an_answer(page: Any, web_url: str) -> None:  # noqa: F811
+    page.goto(web_url + "/")
+    open_widget(page)
+    ask(page, "科创中心在哪里？")
+    answer = page.locator(BOT_MSGS).filter(has=page.locator(".pc-source-title")).last
+    expect(answer).to_be_visible()
+    related = answer.locator(".pc-reply")
+    expect(related.first).to_be_visible()
+    assert 1 <= related.count() <= 3
+    assert all(text.endswith("？") for text in related.all_inner_texts())  # questions, asked on a click
