@@ -28,6 +28,7 @@ from knowledge.text import sanitize
 from knowledge.types import Answer
 
 log = logging.getLogger(__name__)
+RECENT_QUESTIONS = 64  # questions whose retrieved passages are kept for suggest()
 MAX_PARTS = 3  # questions answered from one message
 
 
@@ -67,6 +68,8 @@ class KnowledgeService:
         self._pipeline = Pipeline(settings, embedder, index, self._tokenizer)
         self._reload_lock = threading.Lock()
         self._rejected: Path | None = None  # a published build that failed to load: not retried
+        self._recent_hits: dict[str, list[str]] = {}  # question -> passage ids retrieved (suggest())
+        self._recent_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeService:
@@ -126,13 +129,16 @@ class KnowledgeService:
             return pick(index.suggestions, passages, answer.lang, answer.question,
                         [s.sentence for s in answer.sources], k)
         passages = [s.id for s in answer.related]
-        try:
-            question = sanitize(answer.question, self.settings.max_question_chars)
-            retrieval = self._pipeline.retrieve(self._pipeline.analyse(question))
-        except InvalidQuestionError:
-            return []
-        passages += [index.passages[h.index].id for h in retrieval.hits]
-        return pick(index.suggestions, passages, answer.lang, answer.question, (), k)
+        with self._recent_lock:
+            hits = self._recent_hits.get(answer.question)
+        if hits is None:  # asked elsewhere: retrieve again (one more embedding)
+            try:
+                question = sanitize(answer.question, self.settings.max_question_chars)
+                retrieval = self._pipeline.retrieve(self._pipeline.analyse(question))
+            except InvalidQuestionError:
+                return []
+            hits = [index.passages[h.index].id for h in retrieval.hits]
+        return pick(index.suggestions, passages + hits, answer.lang, answer.question, (), k)
 
     def explain(
         self, question: str, *, previous: str | None = None, k: int | None = None,
@@ -163,6 +169,11 @@ class KnowledgeService:
                 result = replace(result, judgement=Judgement("answer", 1.0, "abstention off", {}))
             results.append(result)
         answer = compose(pipeline.index, question, results)
+        # The passages retrieved for it, for suggest() right after a decline (no second search).
+        with self._recent_lock:
+            self._recent_hits[question] = [pipeline.index.passages[h.index].id for h in results[0].retrieval.hits]
+            while len(self._recent_hits) > RECENT_QUESTIONS:
+                self._recent_hits.pop(next(iter(self._recent_hits)))
         if k is not None:
             answer = replace(answer, sources=answer.sources[:k])
         first = results[0]

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_build_stores_related_questions_the_bot_answers(service: KnowledgeService) -> None:
-    suggestions = service._pipeline.index.suggestions
+    suggestions = service.index.suggestions
     assert suggestions, "the build stored no related questions"
     for s in suggestions:
         answer = service.ask(s.question)
@@ -20,7 +20,7 @@ def test_the_build_stores_related_questions_the_bot_answers(service: KnowledgeSe
 
 
 def test_an_answer_suggests_other_questions_and_a_decline_the_closest(service: KnowledgeService) -> None:
-    [first, *_] = service._pipeline.index.suggestions
+    [first, *_] = service.index.suggestions
     answer = service.ask(first.question)
     offered = service.suggest(answer)
     assert len(offered) <= 3 and first.question not in offered
