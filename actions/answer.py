@@ -10,8 +10,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import answer_payload, curated_payload, format_answer, format_curated, format_related
+from actions.formatting import (
+    answer_payload,
+    curated_payload,
+    format_answer,
+    format_curated,
+    format_related,
+    question_buttons,
+)
 from actions.knowledge_provider import KnowledgeProvider
+from actions.lead_offer import LeadOffer
+from actions.related import did_you_mean, suggest
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredLog
 from knowledge.errors import InvalidQuestionError, KnowledgeError
@@ -41,6 +50,7 @@ class ActionAnswerQuestion(Action):
         self._knowledge = provider or KnowledgeProvider()
         self._curated = curated or LiveFaq(Database.from_env)  # the staff's answers, before retrieval
         self._unanswered = UnansweredLog.from_settings(self._settings)
+        self._offer = LeadOffer(self._settings)
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
         self._knowledge.check()
@@ -88,33 +98,39 @@ class ActionAnswerQuestion(Action):
             logger.exception("answering %r failed", text[:80])
             return self._apologise(dispatcher, fallback_lang)
 
+        suggestions = suggest(service, answer) if intent != "out_of_scope" else []
         if answer.grounded:
             # The shell shows no source cards: its text carries the citation line (WeChat adds its own).
             shell = tracker.get_latest_input_channel() == "cmdline"
-            dispatcher.utter_message(text=format_answer(answer, citation=shell))
-            dispatcher.utter_message(json_message=answer_payload(answer))
+            dispatcher.utter_message(text=format_answer(answer, citation=shell), buttons=question_buttons(suggestions))
+            dispatcher.utter_message(json_message=answer_payload(answer, suggestions))
         elif answer.related and intent != "out_of_scope":
             # Not an answer: the closest passage, said to be only that; the staff still see the question.
             dispatcher.utter_message(text=format_related(answer, self._settings.park_name(answer.lang)))
-            dispatcher.utter_message(json_message=answer_payload(answer))
+            did_you_mean(dispatcher, answer.lang, suggestions)
+            dispatcher.utter_message(json_message=answer_payload(answer, suggestions))
             self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
         else:
-            self._send_refusal(dispatcher, intent, answer.lang, answer)
+            self._send_refusal(dispatcher, intent, answer.lang, answer, suggestions)
             self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
+        declined = not answer.grounded and intent != "out_of_scope"  # a person may help where articles did not
         return [
             SlotSet("lang", answer.lang),
             SlotSet(
                 "last_question",
                 next_subject(text, answer.grounded, previous, followup, aside=intent == "out_of_scope"),
             ),
+            *self._offer.send(dispatcher, tracker, answer.lang, declined),
         ]
 
     def _send_refusal(
-        self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None
+        self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None,
+        suggestions: list[str] | None = None,
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
         dispatcher.utter_message(**reply(key, lang, self._settings.park_name(lang)).message())
-        dispatcher.utter_message(json_message=answer_payload(None))  # a refusal cites nothing
+        did_you_mean(dispatcher, lang, suggestions or [])
+        dispatcher.utter_message(json_message=answer_payload(None, suggestions or ()))  # a refusal cites nothing
 
     @staticmethod
     def _apologise(dispatcher: CollectingDispatcher, lang: str) -> list[dict[str, Any]]:

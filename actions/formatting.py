@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from knowledge.citation import citation_line
@@ -45,17 +46,24 @@ def _answer_text(answer: Answer) -> str:
     return f"根据{where}：{answer.answer}"
 
 
-def answer_payload(answer: Answer | None) -> dict[str, Any]:
+def answer_payload(answer: Answer | None, suggestions: Sequence[str] = ()) -> dict[str, Any]:
     """The custom payload sent with every answer turn, for widgets that show citations.
 
     An answer that is not grounded cites nothing: passages that did not answer the
     question would only look like evidence. The closest passage, when the learned
-    judge found one, goes under `related`, labelled as such by every channel.
+    judge found one, goes under `related`, labelled as such by every channel. Questions
+    the articles answer near this one (knowledge/suggest.py) go under `suggestions`.
     """
+    more = {"suggestions": list(suggestions)} if suggestions else {}
     if answer is None or not answer.grounded:
         related = [s.to_dict() for s in answer.related] if answer is not None else []
-        return {"grounded": False, "sources": [], **({"related": related} if related else {})}
-    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources]}
+        return {"grounded": False, "sources": [], **({"related": related} if related else {}), **more}
+    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources], **more}
+
+
+def question_buttons(questions: Sequence[str]) -> list[dict[str, str]]:
+    """Suggested questions as quick replies: a click asks the question."""
+    return [{"title": q, "payload": q} for q in questions]
 
 
 def format_related(answer: Answer, park: str) -> str:

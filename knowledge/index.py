@@ -43,6 +43,8 @@ from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.meta import ArticleMeta
 from knowledge.settings import Settings
+from knowledge.suggest import Suggestion
+from knowledge.suggest import load as load_suggestions
 from knowledge.types import Passage
 
 FORMAT_VERSION = 6  # bump when what a build contains changes (forces a rebuild)
@@ -81,7 +83,7 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
 
 
 # The modules whose code shapes the fitted models: generated questions, features, fitting.
-FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py")
+FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py", "suggest.py")
 
 
 def feature_fingerprint() -> str:
@@ -244,6 +246,16 @@ def _fit(settings: Settings, embedder: Embedder, build: Path, progress: Progress
 
     index = KnowledgeIndex.load(settings, embedder, build)  # no models.json yet: unfitted
     fit_index(settings, embedder, index, progress=progress).save(build / MODELS)
+    _suggest(settings, embedder, build)
+
+
+def _suggest(settings: Settings, embedder: Embedder, build: Path) -> None:
+    """The related questions offered to users: those the fitted build answers (knowledge.suggest)."""
+    from knowledge import suggest
+    from knowledge.pipeline import Pipeline
+
+    fitted = KnowledgeIndex.load(settings, embedder, build)
+    suggest.save(suggest.build(Pipeline(settings, embedder, fitted, Tokenizer(settings.cache_dir))), build)
 
 
 def _publish(index_dir: Path, build: Path) -> None:
@@ -276,6 +288,7 @@ class KnowledgeIndex:
     glossary: dict[str, list[str]]  # English stem -> corpus words (see knowledge.glossary)
     models: FittedModels = field(default_factory=FittedModels)  # fitted at build time (knowledge.fit)
     articles: dict[str, ArticleMeta] = field(default_factory=dict)  # source -> metadata, as built
+    suggestions: list[Suggestion] = field(default_factory=list)  # questions it answers (knowledge.suggest)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:
@@ -321,5 +334,5 @@ class KnowledgeIndex:
         ):
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
         return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary,
-                   models, articles)
+                   models, articles, load_suggestions(build))
 

@@ -334,6 +334,9 @@ class ChannelEnv(_Table):
     redis_port: int = var("REDIS_PORT", 6379, "its port", ge=1, le=65535)
     redis_password: str = var("REDIS_PASSWORD", "", "its password", secret=True, shown="none")
     cors: Words = _cors()
+    menu_ttl: float = var("BOT_MENU_TTL", 1800.0, "seconds a message that is only a number picks that option of the "
+                          "bot's last numbered menu (REST, the shell, the widget; 0: numbers are always plain text)",
+                          ge=0)
 
 
 DEFAULT_PARK_NAMES = {"zh": "本园区", "en": "the park"}  # neutral: the bot serves whatever park its articles are about
@@ -479,6 +482,23 @@ class ConsoleEnv(_Table):
         return self.public_url.startswith("https://")
 
 
+@table
+class LeadSettings(_Table):
+    """Contact capture (`actions/lead_*.py`, `leads/`): when the bot offers it and where a lead is handed off."""
+
+    offer_after: int = var("LEAD_OFFER_AFTER", 3, "questions in one conversation after which the bot offers, once, "
+                           "to put the investor in touch with the park's officers (0: only after a decline or a request)",
+                           ge=0)
+    webhook_url: HttpUrl = var("LEAD_WEBHOOK_URL", "", "where a new lead is posted, in the WeCom group-robot format "
+                               "(`{\"msgtype\": \"markdown\", …}`); unset: leads are only stored (`make leads` lists "
+                               "them)", secret=True, shown="none")
+    webhook_timeout: float = var("LEAD_WEBHOOK_TIMEOUT", 5.0, "seconds one webhook call may take", gt=0)
+    webhook_attempts: int = var("LEAD_WEBHOOK_ATTEMPTS", 4, "calls per lead before it is marked `dead` (kept; "
+                                "`make leads --retry` and the action server's start-up try again)", ge=1, le=20)
+    webhook_backoff: float = var("LEAD_WEBHOOK_BACKOFF", 1.0, "seconds before the second call, doubled before each "
+                                 "next one", ge=0)
+
+
 WECHAT_DEV_TOKEN = "dev-token"  # only for local development; a real account must set WECHAT_TOKEN
 AES_KEY = "43 characters of Base64 (32 bytes)"
 
@@ -542,7 +562,7 @@ class WebEnv(_Table):
 
 
 # Every settings class, in the order the README lists them.
-TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, StoreEnv, Settings, ConsoleEnv, WeChatEnv, WebEnv)
+TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, LeadSettings, StoreEnv, Settings, ConsoleEnv, WeChatEnv, WebEnv)
 
 
 def check(environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None) -> None:

@@ -16,6 +16,7 @@
 
   const VERSION = "1.0.0";
   const MAX_INPUT = 500; // courtesy cap; the server-side channel enforces its own
+  const COUNT_FROM = 400; // the character counter shows from here, before the cap is hit
   const MAX_HISTORY = 200; // messages kept in localStorage
   const MAX_BUTTONS = 10;
   const MAX_SOURCES = 8;
@@ -46,6 +47,8 @@
       you: "您：",
       bot: "助手：",
       log: "对话记录",
+      count: "{n}/{max} 字",
+      full: "已达 {max} 字上限，请精简后发送",
     },
     en: {
       title: "Park Investment Assistant",
@@ -68,6 +71,8 @@
       you: "You: ",
       bot: "Assistant: ",
       log: "Conversation",
+      count: "{n}/{max} characters",
+      full: "{max}-character limit reached: please shorten your question",
     },
   };
 
@@ -473,7 +478,9 @@
       { type: "submit", class: "pc-send", "aria-label": t.send },
       svgIcon(ICON_SEND),
     );
-    const form = el("form", { class: "pc-form", novalidate: true }, input, sendBtn);
+    // Shown near the limit, so that nobody types past it unaware (maxlength cuts silently).
+    const counter = el("div", { class: "pc-count", "aria-live": "polite", hidden: true });
+    const form = el("form", { class: "pc-form", novalidate: true }, input, sendBtn, counter);
     const newChatBtn = el("button", { type: "button", class: "pc-new", title: t.newChatLabel }, t.newChat);
     const closeBtn = floating
       ? el(
@@ -644,13 +651,20 @@
         ),
       );
       const msgs = store.messages;
-      msgs.forEach((m, i) => log.append(renderMessage(m, i === msgs.length - 1)));
+      // The bot's latest turn (everything after the last user message) keeps its quick replies.
+      let lastUser = -1;
+      msgs.forEach((m, i) => {
+        if (m.role === "user") lastUser = i;
+      });
+      msgs.forEach((m, i) => log.append(renderMessage(m, i > lastUser)));
       log.append(typing);
       scrollToEnd();
     }
 
     function appendMessage(msg) {
-      clearQuickReplies(); // only the newest message keeps its quick replies
+      // Only the bot's latest turn keeps its quick replies (an answer's related questions and an
+      // offer to contact the park can come in separate messages of one turn).
+      if (msg.role === "user") clearQuickReplies();
       store.add(msg);
       log.insertBefore(renderMessage(msg, true), typing);
       scrollToEnd();
@@ -723,6 +737,17 @@
     function autoGrow() {
       input.style.height = "auto";
       input.style.height = Math.min(input.scrollHeight, 140) + "px";
+      updateCounter();
+    }
+
+    function updateCounter() {
+      const n = input.value.length;
+      const full = n >= MAX_INPUT;
+      counter.hidden = n < COUNT_FROM;
+      counter.classList.toggle("pc-count--full", full);
+      counter.textContent = (full ? t.full : t.count)
+        .replace("{n}", String(n))
+        .replace(/\{max\}/g, String(MAX_INPUT));
     }
 
     function open() {

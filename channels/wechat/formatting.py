@@ -25,7 +25,7 @@ class FormattedReply:
     buttons: tuple[Button, ...] = ()
 
 
-def _buttons_of(message: Mapping[str, Any]) -> list[Button]:
+def buttons_of(message: Mapping[str, Any]) -> list[Button]:
     found = []
     for raw in message.get("buttons") or message.get("quick_replies") or []:
         if not isinstance(raw, Mapping):
@@ -68,7 +68,7 @@ def format_messages(
             texts.append(text)
         if message.get("image"):
             texts.append(str(message["image"]))
-        buttons.extend(_buttons_of(message))
+        buttons.extend(buttons_of(message))
         custom = message.get("custom")
         if isinstance(custom, Mapping):
             customs.append(custom)
