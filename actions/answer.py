@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import answer_payload, format_answer, format_related
 from actions.knowledge_provider import KnowledgeProvider
+from actions.question_log import QuestionRecorder, channel_of
 from actions.settings import ActionSettings
-from actions.unanswered import UnansweredLog
 from knowledge.errors import InvalidQuestionError, KnowledgeError
 from knowledge.phrases import detect_lang, reply
 from knowledge.text import sanitize
@@ -26,17 +26,19 @@ class ActionAnswerQuestion(Action):
     """Answers park questions, low-confidence messages and out-of-scope requests alike.
 
     Retrieval decides grounding; the intent only chooses the wording of a refusal.
-    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload.
+    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload, with the
+    `message_id` of the question's entry in the question log when it was logged (feedback names it).
     """
 
     def __init__(
         self,
         provider: KnowledgeProvider | None = None,
         settings: ActionSettings | None = None,
+        recorder: QuestionRecorder | None = None,
     ) -> None:
         self._settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
-        self._unanswered = UnansweredLog.from_settings(self._settings)
+        self._log = recorder or QuestionRecorder()
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
         self._knowledge.check()
@@ -57,7 +59,7 @@ class ActionAnswerQuestion(Action):
             return self._apologise(dispatcher, fallback_lang)
         try:
             service.reload_if_changed()
-            answer = service.ask(text, previous=previous)
+            answer, trace = service.explain(text, previous=previous)
             followup = previous is not None and answer.followup
         except InvalidQuestionError:
             limit = service.settings.max_question_chars
@@ -78,15 +80,14 @@ class ActionAnswerQuestion(Action):
 
         if answer.grounded:
             dispatcher.utter_message(text=format_answer(answer))
-            dispatcher.utter_message(json_message=answer_payload(answer))
+            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score)})
         elif answer.related and intent != "out_of_scope":
             # Not an answer: the closest passage, said to be only that; the staff still see the question.
             dispatcher.utter_message(text=format_related(answer, self._settings.park_name(answer.lang)))
-            dispatcher.utter_message(json_message=answer_payload(answer))
-            self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
+            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score)})
         else:
-            self._send_refusal(dispatcher, intent, answer.lang, answer)
-            self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
+            logged = self._record(tracker, text, answer, trace.score, "declined")  # a passage not shown is no answer
+            self._send_refusal(dispatcher, intent, answer.lang, answer, logged)
         return [
             SlotSet("lang", answer.lang),
             SlotSet(
@@ -96,11 +97,23 @@ class ActionAnswerQuestion(Action):
         ]
 
     def _send_refusal(
-        self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None
+        self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None,
+        logged: dict[str, str] | None = None,
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
         dispatcher.utter_message(**reply(key, lang, self._settings.park_name(lang)).message())
-        dispatcher.utter_message(json_message=answer_payload(None))  # a refusal cites nothing
+        dispatcher.utter_message(json_message={**answer_payload(None), **(logged or {})})  # a refusal cites nothing
+
+    def _record(
+        self, tracker: Tracker, text: str, answer: Answer, probability: float, outcome: str | None = None
+    ) -> dict[str, str]:
+        """Log the question for the staff; `{"message_id": …}` for the payload, {} if it failed."""
+        try:
+            channel = channel_of(tracker.latest_message, tracker.get_latest_input_channel())
+            return {"message_id": self._log.record(tracker.sender_id, channel, text, answer, probability, outcome)}
+        except Exception:  # the log must never cost the user the answer
+            logger.exception("could not log the question %r", text[:80])
+            return {}
 
     @staticmethod
     def _apologise(dispatcher: CollectingDispatcher, lang: str) -> list[dict[str, Any]]:

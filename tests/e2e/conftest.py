@@ -6,7 +6,7 @@ is ready, yields its URLs and stops everything at the end of the session.
 
 Ports (environment): E2E_RASA_PORT (15005), E2E_ACTIONS_PORT (15055), E2E_WEB_PORT
 (18080). E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
-trains the model. Conversations and unanswered questions go to a temporary folder.
+trains the model. Conversations and the bot's database (question log, feedback) go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Stack:
     actions: str  # base URL of the action server
     web: str | None  # base URL of the web demo; None when web/serve.py does not exist
     log_path: Path  # everything the stack printed
-    unanswered_log: Path
+    database: Path  # the bot's SQLite database (store/): question log, feedback
     process: subprocess.Popen[bytes]
 
     @property
@@ -52,6 +52,25 @@ class Stack:
                 return child.pid
         raise LookupError(f"no stack process with {words} in its command line")
 
+    def logged_question(self, message_id: str, timeout: float = 10.0):  # -> store.models.QuestionLog
+        """The question log's row of `message_id` (written in the background: waited for)."""
+        from sqlalchemy import select
+
+        from store.db import Database
+        from store.models import QuestionLog
+
+        db = Database(f"sqlite:///{self.database}")
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                with db.session() as session:
+                    row = session.scalar(select(QuestionLog).where(QuestionLog.message_id == message_id))
+                if row is not None or time.monotonic() > deadline:
+                    return row
+                time.sleep(0.1)
+        finally:
+            db.dispose()
+
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
@@ -66,7 +85,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     rasa_port = _port("E2E_RASA_PORT", 15005)
     actions_port = _port("E2E_ACTIONS_PORT", 15055)
     web_port = _port("E2E_WEB_PORT", 18080)
-    unanswered = work / "unanswered.jsonl"
+    database = work / "bot.db"
     env = {
         **os.environ,
         "BOT_HOST": "127.0.0.1",
@@ -75,7 +94,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "BOT_WEB_PORT": str(web_port),
         "BOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "BOT_TRACKER_DB": str(work / "tracker.db"),
-        "BOT_UNANSWERED_LOG": str(unanswered),
+        "BOT_DATABASE_FILE": str(database),
         "BOT_CORS": os.environ.get("BOT_CORS")
         or f"http://localhost:{web_port} http://127.0.0.1:{web_port} " + LOOPBACK_ORIGINS,
     }
@@ -101,7 +120,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             actions=f"http://127.0.0.1:{actions_port}",
             web=web,
             log_path=log_path,
-            unanswered_log=unanswered,
+            database=database,
             process=process,
         )
     finally:

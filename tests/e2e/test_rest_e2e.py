@@ -80,12 +80,14 @@ def test_unanswerable_question_abstains_offers_topics_and_is_logged(stack) -> No
     question = "园区附近有没有三甲医院？"
     messages = send(stack, question, sender)
     assert "没有找到" in texts(messages)
-    assert payload(messages) == {"grounded": False, "sources": []}
+    body = payload(messages)
+    assert {k: v for k, v in body.items() if k != "message_id"} == {"grounded": False, "sources": []}
     assert {b["title"] for b in buttons(messages)} >= {"政策", "平台", "园区布局"}
-    records = [json.loads(line) for line in stack.unanswered_log.read_text().splitlines()]
-    assert {"question": question, "lang": "zh"}.items() <= records[-1].items()
-    # The sender is stored as a keyed hash (actions/unanswered.py), never as the id itself.
-    assert sender not in stack.unanswered_log.read_text() and len(records[-1]["sender_hash"]) == 16
+    row = stack.logged_question(body["message_id"])  # the id feedback refers to
+    assert row is not None, "the question is not in the question log"
+    assert (row.question, row.lang, row.outcome, row.channel) == (question, "zh", "declined", "rest")
+    # The sender is stored as a keyed hash (store/pseudonym.py), never as the id itself.
+    assert row.sender_hash != sender and len(row.sender_hash) == 16
 
 
 def test_chitchat_gets_an_honest_refusal(stack) -> None:

@@ -45,7 +45,7 @@ def stack_env(work: Path) -> dict[str, str]:
         "BOT_WEB_PORT": str(WEB_PORT),
         "BOT_SHELL_PORT": str(SHELL_PORT),
         "BOT_TRACKER_DB": str(work / "tracker.db"),
-        "BOT_UNANSWERED_LOG": str(work / "unanswered.jsonl"),
+        "BOT_DATABASE_FILE": str(work / "bot.db"),
     }
 
 
