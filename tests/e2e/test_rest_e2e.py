@@ -90,6 +90,22 @@ def test_unanswerable_question_abstains_offers_topics_and_is_logged(stack) -> No
     assert row.sender_hash != sender and len(row.sender_hash) == 16
 
 
+def test_a_rest_client_rates_its_answer_through_the_feedback_endpoint(stack) -> None:
+    sender = uuid.uuid4().hex
+    message_id = payload(send(stack, "科创中心在哪里？", sender))["message_id"]
+    assert stack.logged_question(message_id) is not None  # written in the background: waited for
+    url = f"{stack.web}/api/feedback"
+    vote = {"message_id": message_id, "sender": sender, "rating": -1, "reason": "不是我要找的"}
+    first = httpx.post(url, json=vote, timeout=10)
+    assert (first.status_code, first.json()) == (200, {"ok": True, "replaced": False})
+    again = httpx.post(url, json={**vote, "rating": 1, "reason": ""}, timeout=10)
+    assert again.json() == {"ok": True, "replaced": True}
+    # Another sender cannot rate this answer, nor can anyone rate an id that was never sent.
+    assert httpx.post(url, json={**vote, "sender": "someone-else"}, timeout=10).status_code == 404
+    assert httpx.post(url, json={**vote, "message_id": "never-sent"}, timeout=10).status_code == 404
+    assert httpx.post(url, json={**vote, "rating": 0}, timeout=10).json()["error"] == "rating must be 1 or -1"
+
+
 def test_chitchat_gets_an_honest_refusal(stack) -> None:
     messages = send(stack, "tell me a joke please")
     assert "only answer questions about" in texts(messages)
