@@ -46,6 +46,14 @@ class Pseudonyms:
         env = env or StoreEnv.from_env()
         return cls(env.database_file.parent / KEY_FILE, env.pseudonym_salt)
 
+    def __getstate__(self) -> dict[str, object]:
+        # rasa-sdk's launcher may pickle the actions into its serving process: a lock cannot be.
+        return {**self.__dict__, "_lock": None}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __call__(self, sender: str) -> str:
         with self._lock:
             if self._key is None:

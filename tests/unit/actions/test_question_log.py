@@ -8,11 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from actions.question_log import QuestionRecorder, channel_of
 from knowledge.types import Answer, Source
 from store.background import BackgroundWriter
 from store.db import Database
+from store.models import QuestionLog
 from store.pseudonym import Pseudonyms
 
 QUOTED = Source("p1", "a.md", "Title", "Section", "passage text", 0.93, "the sentence")
@@ -101,3 +103,19 @@ def test_recording_does_not_wait_for_the_database(recorder: QuestionRecorder, lo
     per_question = (time.perf_counter() - started) / 200
     assert len(logged()) == 201
     assert per_question < 0.002, f"{per_question * 1000:.2f} ms per question on the answering thread"
+
+
+def test_the_recorder_survives_being_pickled_into_a_serving_process(bot_db: Database, tmp_path: Path) -> None:
+    import functools
+    import pickle
+
+    # As in production (Database.from_env): a factory that pickles, unlike the fixtures' lambda.
+    recorder = QuestionRecorder(Pseudonyms(tmp_path / "key"), BackgroundWriter(functools.partial(Database, str(bot_db.url))))
+    recorder.record("u", "rest", "before", answer("decline"), None)
+    assert recorder.writer.flush()
+    copy = pickle.loads(pickle.dumps(recorder))  # rasa-sdk's own launcher does this with the actions
+    assert copy.pseudonyms("u") == recorder.pseudonyms("u")
+    copy.record("u", "rest", "after", answer("decline"), None)
+    assert copy.writer.flush()
+    with bot_db.session() as session:
+        assert sorted(session.scalars(select(QuestionLog.question))) == ["after", "before"]
