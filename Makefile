@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_NO_INPUT := 1
 
-.PHONY: help install index train run shell test test-unit test-integration test-e2e lint settings-table eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services clean
+.PHONY: help install index train run shell console-admin curated-calibration test test-unit test-integration test-e2e lint settings-table eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -50,11 +50,18 @@ index: $(VENV)/.installed ## build the knowledge index (incremental: no work whe
 train: install ## train the Rasa model (skipped when the bot's data did not change)
 	@$(VENV)/bin/python scripts/stack.py train
 
-run: install ## install, build the index, train if needed, start the bot: Rasa :5005, actions :5055, web :8080
+run: install ## install, build the index, train if needed, start the bot: Rasa :5005, actions :5055, web :8080, staff console :8090
 	@$(VENV)/bin/python scripts/stack.py run
 
 shell: install ## chat with the bot in the terminal (rasa shell + action server)
 	@$(VENV)/bin/python scripts/stack.py shell
+
+console-admin: $(VENV)/.installed ## create a staff console admin account or reset its password (prompts; CONSOLE_ADMIN_USER)
+	@$(VENV)/bin/python -m store upgrade >/dev/null
+	@$(VENV)/bin/python -m console admin
+
+curated-calibration: $(VENV)/.installed index ## re-measure the curated-answer matcher and inbox grouping on generated questions (knowledge/data/curated_calibration.json)
+	@$(VENV)/bin/python -m knowledge.curated_fit
 
 browser: ## install Debian's chromium for the browser tests (needs root)
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wenquanyi || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import answer_payload, format_answer, format_related
+from actions.formatting import answer_payload, curated_payload, format_answer, format_curated, format_related
 from actions.knowledge_provider import KnowledgeProvider
 from actions.question_log import QuestionRecorder, channel_of
 from actions.settings import ActionSettings
@@ -18,6 +19,8 @@ from knowledge.errors import InvalidQuestionError, KnowledgeError
 from knowledge.phrases import detect_lang, reply
 from knowledge.text import sanitize
 from knowledge.types import Answer
+from store.db import Database
+from store.faq_matcher import LiveFaq
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +37,12 @@ class ActionAnswerQuestion(Action):
         self,
         provider: KnowledgeProvider | None = None,
         settings: ActionSettings | None = None,
+        curated: LiveFaq | None = None,
         recorder: QuestionRecorder | None = None,
     ) -> None:
         self._settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
+        self._curated = curated or LiveFaq(Database.from_env)  # the staff's answers, before retrieval
         self._log = recorder or QuestionRecorder()
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
@@ -59,6 +64,17 @@ class ActionAnswerQuestion(Action):
             return self._apologise(dispatcher, fallback_lang)
         try:
             service.reload_if_changed()
+            curated = self._curated.match(sanitize(text, service.settings.max_question_chars), service.embedder,
+                                          service.settings.cache_dir)
+            if curated is not None:
+                lang = detect_lang(text, default=fallback_lang)
+                park = self._settings.park_name(lang)
+                dispatcher.utter_message(text=format_curated(curated, park, lang))
+                payload = curated_payload(curated, park, lang)
+                logged = self._logged(tracker, text, lambda sender, channel: self._log.record_curated(
+                    sender, channel, text, lang, curated, payload["sources"]))
+                dispatcher.utter_message(json_message={**payload, **logged})
+                return [SlotSet("lang", lang), SlotSet("last_question", text)]
             answer, trace = service.explain(text, previous=previous)
             followup = previous is not None and answer.followup
         except InvalidQuestionError:
@@ -108,9 +124,14 @@ class ActionAnswerQuestion(Action):
         self, tracker: Tracker, text: str, answer: Answer, probability: float, outcome: str | None = None
     ) -> dict[str, str]:
         """Log the question for the staff; `{"message_id": …}` for the payload, {} if it failed."""
+        return self._logged(tracker, text, lambda sender, channel: self._log.record(
+            sender, channel, text, answer, probability, outcome))
+
+    @staticmethod
+    def _logged(tracker: Tracker, text: str, write: Callable[[str, str], str]) -> dict[str, str]:
         try:
             channel = channel_of(tracker.latest_message, tracker.get_latest_input_channel())
-            return {"message_id": self._log.record(tracker.sender_id, channel, text, answer, probability, outcome)}
+            return {"message_id": write(tracker.sender_id, channel)}
         except Exception:  # the log must never cost the user the answer
             logger.exception("could not log the question %r", text[:80])
             return {}

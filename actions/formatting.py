@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from knowledge.curated import CuratedMatch
 from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
@@ -59,3 +60,25 @@ def _section(source: Source | None) -> str:
     section = source.section.strip()
     # A section named like the article adds nothing to the citation.
     return "" if section == source.title.strip() else section
+
+
+def curated_title(park: str, lang: str) -> str:
+    return f"{park}'s answer" if lang == "en" else f"{park}的答复"
+
+
+def format_curated(match: CuratedMatch, park: str, lang: str) -> str:
+    """A curated answer, cited as the park's own with the date it was written or last edited."""
+    when = match.entry.updated_at.date().isoformat()
+    if lang == "en":
+        return f"{curated_title(park, lang)[:1].upper()}{curated_title(park, lang)[1:]} ({when}): {match.entry.answer}"
+    return f"{curated_title(park, lang)}（{when}）：{match.entry.answer}"
+
+
+def curated_payload(match: CuratedMatch, park: str, lang: str) -> dict[str, Any]:
+    """The same payload shape as an article's answer, its one source being the park's answer."""
+    entry = match.entry
+    when = entry.updated_at.date().isoformat()
+    source = {"id": f"faq-{entry.id}", "source": entry.source_article or f"faq/{entry.id}",
+              "title": curated_title(park, lang), "section": when, "text": entry.answer,
+              "score": round(match.probability, 4), "sentence": entry.answer, "date": when}
+    return {"grounded": True, "curated": True, "sources": [source]}

@@ -12,6 +12,7 @@ import re
 import secrets
 from typing import Any
 
+from knowledge.curated import CuratedMatch
 from knowledge.types import Answer
 from store.background import BackgroundWriter
 from store.models import QuestionLog
@@ -51,6 +52,18 @@ class QuestionRecorder:
             answer=_storable(answer.answer),
             sources=[_source(s.to_dict()) for s in quoted],
             probability=probability,
+        ))
+        return message_id
+
+
+    def record_curated(self, sender: str, channel: str, question: str, lang: str, match: CuratedMatch,
+                       sources: list[dict[str, Any]]) -> str:
+        """Log a question answered by one of the staff's curated answers (outcome `curated`)."""
+        message_id = new_message_id()
+        self.writer.submit(QuestionLog(
+            message_id=message_id, channel=(channel or "")[:32], sender_hash=self.pseudonyms(sender), lang=lang,
+            question=_storable(question), outcome="curated", answer=match.entry.answer,
+            sources=[_source(s) for s in sources], probability=match.probability, faq_id=match.entry.id,
         ))
         return message_id
 

@@ -260,6 +260,10 @@ def _web_port() -> Any:
     return var("BOT_WEB_PORT", 8080, "web demo port", old=("WEB_PORT",), **PORT)
 
 
+def _console_port() -> Any:
+    return var("CONSOLE_PORT", 8090, "staff console port", **PORT)
+
+
 def _public_url() -> Any:
     return var("BOT_PUBLIC_URL", "", "the Rasa server as browsers reach it (given to the web demo; behind a proxy, its public URL)",
                shown="`http://localhost:<BOT_RASA_PORT>`")
@@ -326,13 +330,14 @@ def _redis_password() -> Any:
 
 @table
 class StackEnv(_Table):
-    """`scripts/stack.py` (`make run`): addresses, ports, files and start-up of the three servers."""
+    """`scripts/stack.py` (`make run`): addresses, ports, files and start-up of the four servers."""
 
     host: str = _host()
     rasa_port: int = _rasa_port()
     actions_port: int = var("BOT_ACTIONS_PORT", 5055, "action server port", **PORT)
     web_port: int = _web_port()
     shell_port: int = var("BOT_SHELL_PORT", 5006, "the server `rasa shell` starts", **PORT)
+    console_port: int = _console_port()
     public_url: HttpUrl = _public_url()
     cors: Words = _cors()
     tracker_db: ResolvedPath = var("BOT_TRACKER_DB", PROJECT_ROOT / "var" / "tracker.db", "SQLite conversation store")
@@ -472,6 +477,31 @@ class StoreEnv(_Table):
                               secret=True, shown="a random key file")
 
 
+@table
+class ConsoleEnv(_Table):
+    """The staff console (`python -m console`, started by `make run`): sign-in, inbox, curated answers, leads."""
+
+    host: str = _host()
+    port: int = _console_port()
+    public_url: HttpUrl = var("CONSOLE_PUBLIC_URL", "", "the console as staff reach it; an https URL (or a proxy "
+                              "serving it over https) makes the session cookie Secure",
+                              shown="`http://localhost:<CONSOLE_PORT>`")
+    admin_user: str = var("CONSOLE_ADMIN_USER", "admin", "name of the first admin account", max_length=64)
+    admin_password: str = var("CONSOLE_ADMIN_PASSWORD", "", "creates that admin account at start-up when no "
+                              "account exists (or: `make console-admin`, which prompts)", secret=True, shown="none")
+    secret_key: str = var("CONSOLE_SECRET_KEY", "", "signs the session cookies (unset: a random key kept in "
+                          "`var/console.secret`); every console process behind one proxy needs the same one",
+                          secret=True, shown="a random key file")
+    session_hours: float = var("CONSOLE_SESSION_HOURS", 12.0, "a sign-in lasts this long", gt=0)
+    max_failed_logins: int = var("CONSOLE_MAX_FAILED_LOGINS", 5, "wrong passwords in a row that lock an account", ge=1)
+    lockout_minutes: float = var("CONSOLE_LOCKOUT_MINUTES", 15.0, "how long a locked account stays locked", gt=0)
+    max_upload_bytes: int = var("CONSOLE_MAX_UPLOAD_BYTES", 2 * 1024 * 1024, "largest CSV the console imports", ge=1024)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
 WECHAT_DEV_TOKEN = "dev-token"  # only for local development; a real account must set WECHAT_TOKEN
 AES_KEY = "43 characters of Base64 (32 bytes)"
 
@@ -545,7 +575,7 @@ class WebEnv(_Table):
 
 
 # Every settings class, in the order the README lists them.
-TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, StoreEnv, Settings, WeChatEnv, WebEnv)
+TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, StoreEnv, Settings, ConsoleEnv, WeChatEnv, WebEnv)
 
 
 def check(environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None) -> None:

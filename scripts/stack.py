@@ -1,4 +1,4 @@
-"""Run the whole bot locally: index, Rasa model, action server, Rasa server, web demo.
+"""Run the whole bot locally: index, Rasa model, action server, Rasa server, web demo, staff console.
 
     .venv/bin/python scripts/stack.py run            # what `make run` does
     .venv/bin/python scripts/stack.py shell          # chat in the terminal (rasa shell)
@@ -98,6 +98,10 @@ class StackConfig(StackEnv):
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
 
     def child_env(self) -> dict[str, str]:
         """Environment of every child; bot/endpoints.yml reads the BOT_* values."""
@@ -438,6 +442,16 @@ def web_server(cfg: StackConfig) -> Service | None:
                    port=cfg.web_port, host=cfg.host, setting="BOT_WEB_PORT")  # fmt: skip
 
 
+def console_server(cfg: StackConfig) -> Service | None:
+    """The staff console (console/): the database, curated answers, the inbox."""
+    if not (ROOT / "console" / "__main__.py").exists():
+        return None
+    command = [str(cfg.python), "-m", "console", "serve"]
+    # One OpenMP thread for its embedding engine, as the action server (see actions_env).
+    return Service("console", command, f"{cfg.console_url}/health", {**actions_env(cfg)},
+                   port=cfg.console_port, host=cfg.host, setting="CONSOLE_PORT")  # fmt: skip
+
+
 @contextlib.contextmanager
 def running(services: Sequence[Service], cfg: StackConfig) -> Iterator[None]:
     """Start services in order, each healthy before the next; stop them in reverse."""
@@ -483,7 +497,7 @@ def reachable(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def served_urls(cfg: StackConfig, web: bool) -> list[tuple[str, str]]:
+def served_urls(cfg: StackConfig, web: bool, console: bool = False) -> list[tuple[str, str]]:
     """What `make run` serves, as (what, URL) with hosts a user can reach."""
     rasa = f"http://{reachable(cfg.host)}:{cfg.rasa_port}"
     urls = [
@@ -498,6 +512,8 @@ def served_urls(cfg: StackConfig, web: bool) -> list[tuple[str, str]]:
     if web:
         widget = f"http://{reachable(cfg.host)}:{cfg.web_port}/  (full page: /chat.html)"
         urls.insert(0, ("web widget", widget))
+    if console:
+        urls.insert(1 if web else 0, ("staff console", f"http://{reachable(cfg.host)}:{cfg.console_port}/  (sign in)"))
     return urls
 
 
@@ -510,6 +526,9 @@ def cmd_run(cfg: StackConfig) -> int:
     web = web_server(cfg)
     if web is not None:
         services.append(web)
+    console = console_server(cfg)
+    if console is not None:
+        services.append(console)
     for service in services:
         service.check_port()  # before minutes of indexing and training, not after
     build_index(cfg)
@@ -518,7 +537,7 @@ def cmd_run(cfg: StackConfig) -> int:
     cfg.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     with running(services, cfg):
         log(f"ready in {time.monotonic() - started:.0f} s")
-        for what, url in served_urls(cfg, web is not None):
+        for what, url in served_urls(cfg, web is not None, console is not None):
             log(f"  {what:<15} {url}")
         log("stack ready (Ctrl-C to stop)")
         return wait_until_stopped(services)
@@ -577,7 +596,7 @@ def command_name(command: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/stack.py", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="index, model, action server, Rasa server and web demo")
+    sub.add_parser("run", help="index, model, action server, Rasa server, web demo and staff console")
     sub.add_parser("shell", help="chat in the terminal (starts the action server if needed)")
     train_parser = sub.add_parser("train", help="train the Rasa model if its data changed")
     train_parser.add_argument("--force", action="store_true", help="train even if up to date")

@@ -5,7 +5,8 @@ One session-scoped fixture, `stack`, runs `scripts/stack.py run` on its own port
 is ready, yields its URLs and stops everything at the end of the session.
 
 Ports (environment): E2E_RASA_PORT (15005), E2E_ACTIONS_PORT (15055), E2E_WEB_PORT
-(18080). E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
+(18080), E2E_CONSOLE_PORT (18090); the staff console's first admin is created with
+CONSOLE_PASSWORD below, its database is a temporary file. E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
 trains the model. Conversations and the bot's database (question log, feedback) go to a temporary folder.
 """
 
@@ -25,6 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "[stack] stack ready"
+CONSOLE_PASSWORD = "e2e console password"  # the first admin's, created at start-up
 LOOPBACK_ORIGINS = r"http://127\.0\.0\.1:\d+$"  # a pattern, as sanic-cors reads BOT_CORS
 
 
@@ -33,8 +35,10 @@ class Stack:
     rasa: str  # base URL of the Rasa server, e.g. http://127.0.0.1:15005
     actions: str  # base URL of the action server
     web: str | None  # base URL of the web demo; None when web/serve.py does not exist
+    console: str  # base URL of the staff console
+    console_password: str  # the first admin's ("admin")
+    database: Path  # the bot's SQLite database (store/): question log, feedback, curated answers
     log_path: Path  # everything the stack printed
-    database: Path  # the bot's SQLite database (store/): question log, feedback
     process: subprocess.Popen[bytes]
 
     @property
@@ -86,6 +90,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     actions_port = _port("E2E_ACTIONS_PORT", 15055)
     web_port = _port("E2E_WEB_PORT", 18080)
     database = work / "bot.db"
+    console_port = _port("E2E_CONSOLE_PORT", 18090)
     env = {
         **os.environ,
         "BOT_HOST": "127.0.0.1",
@@ -94,6 +99,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "BOT_WEB_PORT": str(web_port),
         "BOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "BOT_TRACKER_DB": str(work / "tracker.db"),
+        "CONSOLE_PORT": str(console_port),
+        "CONSOLE_ADMIN_PASSWORD": CONSOLE_PASSWORD,
         "BOT_DATABASE_FILE": str(database),
         "BOT_CORS": os.environ.get("BOT_CORS")
         or f"http://localhost:{web_port} http://127.0.0.1:{web_port} " + LOOPBACK_ORIGINS,
@@ -119,8 +126,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             rasa=f"http://127.0.0.1:{rasa_port}",
             actions=f"http://127.0.0.1:{actions_port}",
             web=web,
-            log_path=log_path,
+            console=f"http://127.0.0.1:{console_port}",
+            console_password=CONSOLE_PASSWORD,
             database=database,
+            log_path=log_path,
             process=process,
         )
     finally:

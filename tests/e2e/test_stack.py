@@ -31,6 +31,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 BASE = int(os.environ.get("E2E_STACK_PORT_BASE") or 35400)
 RASA_PORT, ACTIONS_PORT, WEB_PORT, SHELL_PORT = BASE + 5, BASE + 55, BASE + 80, BASE + 6
+CONSOLE_PORT = BASE + 90
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT") or 900)
 STOP_TIMEOUT = 120  # generous: the supervisor's own grace periods are 10 s per server
 READY_LINE = "[stack] stack ready"
@@ -44,8 +45,9 @@ def stack_env(work: Path) -> dict[str, str]:
         "BOT_ACTIONS_PORT": str(ACTIONS_PORT),
         "BOT_WEB_PORT": str(WEB_PORT),
         "BOT_SHELL_PORT": str(SHELL_PORT),
-        "BOT_TRACKER_DB": str(work / "tracker.db"),
+        "CONSOLE_PORT": str(CONSOLE_PORT),
         "BOT_DATABASE_FILE": str(work / "bot.db"),
+        "BOT_TRACKER_DB": str(work / "tracker.db"),
     }
 
 
@@ -108,10 +110,10 @@ def supervisors(tmp_path: Path) -> Iterator[list[Supervisor]]:
 
 def assert_nothing_left(supervisor: Supervisor) -> None:
     names = supervisor.names
-    assert len(supervisor.started) >= 3, f"expected the three servers, got {names}"
+    assert len(supervisor.started) >= 4, f"expected the four servers, got {names}"
     _, alive = psutil.wait_procs(supervisor.started, timeout=STOP_TIMEOUT)
     assert not alive, f"left running: {[names[p.pid] for p in alive]}\n{supervisor.text()[-2000:]}"
-    for port in (RASA_PORT, ACTIONS_PORT, WEB_PORT):
+    for port in (RASA_PORT, ACTIONS_PORT, WEB_PORT, CONSOLE_PORT):
         assert not port_in_use("127.0.0.1", port), f"port {port} still taken"
 
 
@@ -216,7 +218,7 @@ def stale_server(request: pytest.FixtureRequest) -> Iterator[int]:
 @pytest.mark.parametrize(
     ("stale_server", "command", "setting"),
     [(RASA_PORT, "run", "BOT_RASA_PORT"), (ACTIONS_PORT, "run", "BOT_ACTIONS_PORT"),
-     (WEB_PORT, "run", "BOT_WEB_PORT"), (SHELL_PORT, "shell", "BOT_SHELL_PORT")],
+     (WEB_PORT, "run", "BOT_WEB_PORT"), (CONSOLE_PORT, "run", "CONSOLE_PORT"), (SHELL_PORT, "shell", "BOT_SHELL_PORT")],
     indirect=["stale_server"],
 )  # fmt: skip
 def test_a_taken_port_is_named_and_nothing_starts(

@@ -68,7 +68,7 @@ def provider(service: KnowledgeService, real_settings: Settings) -> Iterator[Kno
 @pytest.fixture()
 def action(provider: KnowledgeProvider, recorder) -> ActionAnswerQuestion:
     """The action as the action server builds it, its question log in a temporary database."""
-    return ActionAnswerQuestion(provider, ActionSettings(), recorder)
+    return ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
 
 
 @pytest.fixture()
@@ -298,7 +298,7 @@ def test_action_server_refuses_to_start_without_an_index(
 ) -> None:
     point_env_at(monkeypatch, replace(private_kb, index_dir=tmp_path / "empty"))
     with caplog.at_level(logging.CRITICAL), pytest.raises(SystemExit):
-        ActionAnswerQuestion(KnowledgeProvider(), ActionSettings(), recorder)
+        ActionAnswerQuestion(KnowledgeProvider(), ActionSettings(), recorder=recorder)
     assert "knowledge build" in caplog.text
 
 
@@ -307,7 +307,7 @@ def test_index_removed_after_start_gives_an_apology_then_recovers_when_rebuilt(
 ) -> None:
     point_env_at(monkeypatch, private_kb)
     provider = KnowledgeProvider(retry_seconds=0)  # try to load again on every question
-    action = ActionAnswerQuestion(provider, ActionSettings(), recorder)
+    action = ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
     shutil.rmtree(private_kb.index_dir)  # deleted between start-up check and first question
 
     question = "Where is the science and technology innovation center?"
@@ -330,7 +330,7 @@ def test_a_newly_published_build_is_answered_from_at_once(
 ) -> None:
     point_env_at(monkeypatch, private_kb)
     provider = KnowledgeProvider()
-    action = ActionAnswerQuestion(provider, ActionSettings(), recorder)
+    action = ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
     question = "机器人实验室有多少个测试台？"
     messages, _ = run(action, question)
     assert payload(messages)["grounded"] is False  # the article says nothing about it yet

@@ -31,7 +31,7 @@ def provider() -> KnowledgeProvider:
 def ask(provider, tmp_path: Path, text: str, last_question: str | None = None):
     db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
     recorder = QuestionRecorder(Pseudonyms(tmp_path / "pseudonym.salt"), BackgroundWriter(lambda: db))
-    action = ActionAnswerQuestion(provider, ActionSettings(), recorder)
+    action = ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
     tracker = Tracker(
         "it", {"lang": None, "last_question": last_question},
         {"text": text, "intent": {"name": "ask_park"}}, [], False, None, {}, "action_listen",

@@ -69,9 +69,10 @@ def test_urls_name_a_host_a_user_can_reach() -> None:
     assert reachable("::1") == "[::1]"
     for wildcard in ("0.0.0.0", "::"):
         assert reachable(wildcard) not in ("0.0.0.0", "::", "")
-    urls = dict(served_urls(StackConfig.from_env({"BOT_HOST": "0.0.0.0"}), web=True))
+    urls = dict(served_urls(StackConfig.from_env({"BOT_HOST": "0.0.0.0"}), web=True, console=True))
     assert set(urls) == {
         "web widget",
+        "staff console",
         "REST webhook",
         "Socket.IO",
         "WeChat webhook",
@@ -81,6 +82,7 @@ def test_urls_name_a_host_a_user_can_reach() -> None:
     assert not any("0.0.0.0" in url for url in urls.values())
     assert urls["WeChat webhook"].endswith(":5005/webhooks/wechat/webhook")
     assert urls["actions health"] == "http://127.0.0.1:5055/health"
+    assert urls["staff console"].startswith(f"http://{reachable('0.0.0.0')}:8090/")
 
 
 def test_a_failed_command_is_named_as_typed() -> None:

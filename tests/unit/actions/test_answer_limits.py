@@ -50,7 +50,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeService:
 @pytest.fixture()
 def action(service: KnowledgeService, recorder) -> ActionAnswerQuestion:
     provider = KnowledgeProvider(lambda: service, preflight=lambda: None)
-    return ActionAnswerQuestion(provider, ActionSettings(), recorder)
+    return ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
 
 
 def run(action: ActionAnswerQuestion, text: str, **tracker_args):

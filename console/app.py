@@ -1,0 +1,104 @@
+"""The console as a Starlette application; `create_app` wires the parts, `python -m console` serves it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from console import routes_auth, routes_faq, routes_inbox, routes_misc
+from console.knowledge_link import KnowledgeLink
+from console.sessions import SessionCodec, load_secret
+from console.web import HERE, SECURITY_HEADERS, Console
+from knowledge.settings import PROJECT_ROOT, ConsoleEnv
+from store.db import Database
+from store.faq_matcher import LiveFaq
+
+if TYPE_CHECKING:
+    from knowledge.service import KnowledgeService
+
+SECRET_FILE = PROJECT_ROOT / "var" / "console.secret"
+
+
+async def health(request: Request) -> Response:
+    return PlainTextResponse("ok")  # says nothing but "up": for the supervisor
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/inbox", status_code=303)  # /inbox itself asks for sign-in
+
+
+class SecurityHeaders:
+    """Every response, pages and static files alike, gets the same security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+def routes() -> list[Route | Mount]:
+    both = ["GET", "POST"]
+    return [
+        Route("/health", health),
+        Route("/", home),
+        Route("/signin", routes_auth.signin, methods=both),
+        Route("/signout", routes_auth.signout, methods=["POST"]),
+        Route("/users", routes_auth.users, methods=both),
+        Route("/inbox", routes_inbox.inbox_page),
+        Route("/inbox/answer", routes_inbox.inbox_answer, methods=["POST"]),
+        Route("/inbox/approve", routes_inbox.inbox_approve, methods=["POST"]),
+        Route("/inbox/close", routes_inbox.inbox_close, methods=["POST"]),
+        Route("/faq", routes_faq.faq_list),
+        Route("/faq/new", routes_faq.faq_edit, methods=both),
+        Route("/faq/export.csv", routes_faq.faq_export),
+        Route("/faq/import", routes_faq.faq_import, methods=["POST"]),
+        # A string, parsed by the page: Starlette's int convertor fails (500) on a 5000-digit id.
+        Route("/faq/{entry_id}", routes_faq.faq_edit, methods=both),
+        Route("/faq/{entry_id}/delete", routes_faq.faq_delete, methods=["POST"]),
+        Route("/hittest", routes_misc.hittest),
+        Route("/leads", routes_misc.leads),
+        Route("/leads.csv", routes_misc.leads_csv),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def default_service() -> KnowledgeService:
+    from knowledge.service import KnowledgeService
+    from knowledge.settings import Settings
+
+    return KnowledgeService.from_settings(Settings.from_env())
+
+
+def create_app(cfg: ConsoleEnv, db: Database, service_factory: Callable[[], KnowledgeService] = default_service,
+               secret: str | None = None) -> Starlette:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["when"] = lambda t: t.strftime("%Y-%m-%d %H:%M") if isinstance(t, dt.datetime) else (t or "")
+    knowledge = KnowledgeLink(service_factory)
+    codec = SessionCodec(secret or load_secret(cfg.secret_key, SECRET_FILE), cfg.session_hours * 3600)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        knowledge.load_in_background()  # the model loads while staff sign in
+        yield
+
+    app = Starlette(routes=routes(), lifespan=lifespan)
+    app.state.console = Console(cfg, db, codec, knowledge, LiveFaq(db), templates)
+    app.add_middleware(SecurityHeaders)
+    return app
