@@ -95,15 +95,17 @@ class ActionAnswerQuestion(Action):
             return self._apologise(dispatcher, fallback_lang)
 
         if answer.grounded:
-            dispatcher.utter_message(text=format_answer(answer))
-            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score)})
+            said = format_answer(answer)
+            dispatcher.utter_message(text=said)
+            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score, said)})
         elif answer.related and intent != "out_of_scope":
             # Not an answer: the closest passage, said to be only that; the staff still see the question.
-            dispatcher.utter_message(text=format_related(answer, self._settings.park_name(answer.lang)))
-            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score)})
-        else:
-            logged = self._record(tracker, text, answer, trace.score, "declined")  # a passage not shown is no answer
-            self._send_refusal(dispatcher, intent, answer.lang, answer, logged)
+            said = format_related(answer, self._settings.park_name(answer.lang))
+            dispatcher.utter_message(text=said)
+            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score, said)})
+        else:  # a related passage that is not shown is no answer: declined
+            self._send_refusal(dispatcher, intent, answer.lang, answer,
+                               lambda said: self._record(tracker, text, answer, trace.score, said, "declined"))
         return [
             SlotSet("lang", answer.lang),
             SlotSet(
@@ -114,18 +116,21 @@ class ActionAnswerQuestion(Action):
 
     def _send_refusal(
         self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None,
-        logged: dict[str, str] | None = None,
+        log: Callable[[str], dict[str, str]] | None = None,
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
-        dispatcher.utter_message(**reply(key, lang, self._settings.park_name(lang)).message())
-        dispatcher.utter_message(json_message={**answer_payload(None), **(logged or {})})  # a refusal cites nothing
+        said = reply(key, lang, self._settings.park_name(lang))
+        dispatcher.utter_message(**said.message())
+        logged = log(said.text) if log else {}
+        dispatcher.utter_message(json_message={**answer_payload(None), **logged})  # a refusal cites nothing
 
     def _record(
-        self, tracker: Tracker, text: str, answer: Answer, probability: float, outcome: str | None = None
+        self, tracker: Tracker, text: str, answer: Answer, probability: float, said: str, outcome: str | None = None
     ) -> dict[str, str]:
-        """Log the question for the staff; `{"message_id": …}` for the payload, {} if it failed."""
+        """Log the question and what the bot `said` for the staff; `{"message_id": …}` for the payload,
+        {} if it failed."""
         return self._logged(tracker, text, lambda sender, channel: self._log.record(
-            sender, channel, text, answer, probability, outcome))
+            sender, channel, text, answer, probability, said, outcome))
 
     @staticmethod
     def _logged(tracker: Tracker, text: str, write: Callable[[str, str], str]) -> dict[str, str]:

@@ -35,9 +35,10 @@ class QuestionRecorder:
         self.writer = writer or BackgroundWriter()
 
     def record(self, sender: str, channel: str, question: str, answer: Answer, probability: float | None,
-               outcome: str | None = None) -> str:
-        """Log one question, what the bot replied and the judge's `probability`; returns its message_id.
-        `outcome` overrides the knowledge base's (a related passage that was not shown is a decline)."""
+               said: str, outcome: str | None = None) -> str:
+        """Log one question, what the bot `said` (the reply's text, as the console shows it) and the
+        judge's `probability`; returns its message_id. `outcome` overrides the knowledge base's (a
+        related passage that was not shown is a decline)."""
         message_id = new_message_id()
         outcome = outcome or OUTCOMES.get(answer.outcome, "declined")
         # What the user was shown: the answer's sources, or the closest passage offered as such.
@@ -49,7 +50,7 @@ class QuestionRecorder:
             lang=answer.lang,
             question=_storable(question),
             outcome=outcome,
-            answer=_storable(answer.answer),
+            answer=_storable(said),
             sources=[_source(s.to_dict()) for s in quoted],
             probability=probability,
         ))

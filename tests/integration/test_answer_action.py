@@ -166,7 +166,8 @@ def test_grounded_answer_quotes_and_cites_the_article(
     # Logged for the staff's figures, under the id the client got for its feedback.
     [row] = logged()
     body = payload(messages)
-    assert (row.message_id, row.outcome, row.question, row.answer) == (body["message_id"], "answered", WHERE, cited["quote"])
+    assert (row.message_id, row.outcome, row.question) == (body["message_id"], "answered", WHERE)
+    assert row.answer == messages[0]["text"]  # what the bot said, as the console shows it
     assert [s["id"] for s in row.sources] == [s["id"] for s in body["sources"]]
     assert row.probability == pytest.approx(service.explain(WHERE)[1].score)
 
@@ -184,7 +185,7 @@ def test_a_related_passage_is_logged_as_related_with_the_passage_shown(
     [row] = logged()
     body = payload(messages)
     assert body["grounded"] is False and row.message_id == body["message_id"] and row.outcome == "related"
-    assert [s["id"] for s in row.sources] == [s["id"] for s in body["related"]] and row.answer == ""
+    assert [s["id"] for s in row.sources] == [s["id"] for s in body["related"]] and row.answer == messages[0]["text"]
 
 
 @pytest.mark.xfail(strict=True, reason="known gap (issue #9): the judge is not confident on fluent English "
@@ -238,6 +239,7 @@ def test_unanswerable_question_abstains_offers_topics_and_is_logged(
     [row] = logged()
     # The sender id is pseudonymised with the database's key.
     assert (row.question, row.outcome, row.lang, row.sources) == (question, "declined", "zh", [])
+    assert row.answer == messages[0]["text"]  # the refusal, as the user saw it
     assert row.message_id == payload(messages)["message_id"]
     assert row.sender_hash == recorder.pseudonyms("user-1") != "user-1"
 

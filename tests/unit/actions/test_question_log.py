@@ -39,30 +39,30 @@ def answer(outcome: str) -> Answer:
 def test_every_outcome_is_logged_with_what_the_user_was_shown(
     recorder: QuestionRecorder, logged, outcome: str, override: str | None, logged_as: str, sources: list[str]
 ) -> None:
-    message_id = recorder.record("user-1", "socketio", "Q?", answer(outcome), 0.7, override)
+    message_id = recorder.record("user-1", "socketio", "Q?", answer(outcome), 0.7, "what the bot said", override)
     [row] = logged()
     assert (row.message_id, row.outcome, row.channel, row.question) == (message_id, logged_as, "socketio", "Q?")
     assert [s["id"] for s in row.sources] == sources and row.probability == 0.7
-    assert row.answer == answer(outcome).answer and row.lang == answer(outcome).lang
+    assert row.answer == "what the bot said" and row.lang == answer(outcome).lang  # as the console shows it
     assert row.status == "open" and row.asked_at is not None
 
 
 def test_senders_are_pseudonyms_that_group_a_conversation(recorder: QuestionRecorder, logged) -> None:
     for sender in ("oOpenID-1", "oOpenID-1", "oOpenID-2"):
-        recorder.record(sender, "wechat", "Q?", answer("decline"), 0.1)
+        recorder.record(sender, "wechat", "Q?", answer("decline"), 0.1, "said")
     rows = logged()
     assert rows[0].sender_hash == rows[1].sender_hash != rows[2].sender_hash
     assert rows[0].sender_hash == recorder.pseudonyms("oOpenID-1") and "oOpenID" not in rows[0].sender_hash
 
 
 def test_message_ids_are_unique_and_unguessable(recorder: QuestionRecorder, logged) -> None:
-    ids = {recorder.record("u", "rest", f"Q{i}", answer("decline"), None) for i in range(50)}
+    ids = {recorder.record("u", "rest", f"Q{i}", answer("decline"), None, "said") for i in range(50)}
     assert len(ids) == 50 and all(len(i) >= 20 for i in ids)
     assert {r.message_id for r in logged()} == ids
 
 
 def test_lone_surrogates_from_the_network_are_stored_not_lost(recorder: QuestionRecorder, logged) -> None:
-    recorder.record("u", "rest", "bad \ud800 text", answer("decline"), None)
+    recorder.record("u", "rest", "bad \ud800 text", answer("decline"), None, "said")
     [row] = logged()
     assert row.question == "bad \ufffd text"
 
@@ -79,15 +79,15 @@ def test_a_database_that_fails_is_logged_and_the_record_call_still_returns(tmp_p
     writer = BackgroundWriter(lambda: Database(f"sqlite:///{blocker / 'sub' / 'bot.db'}"))
     recorder = QuestionRecorder(Pseudonyms(tmp_path / "key", "k"), writer)
     with caplog.at_level(logging.ERROR):
-        message_id = recorder.record("u", "rest", "Q?", answer("decline"), None)
+        message_id = recorder.record("u", "rest", "Q?", answer("decline"), None, "said")
         assert writer.flush()
     assert message_id and "could not record QuestionLog " + message_id in caplog.text
 
 
 def test_one_bad_row_does_not_lose_the_others_in_its_batch(recorder: QuestionRecorder, logged, caplog) -> None:
-    first = recorder.record("u", "rest", "Q1", answer("decline"), None)
+    first = recorder.record("u", "rest", "Q1", answer("decline"), None, "said")
     recorder.writer.submit(type(logged()[0])(message_id=first, question="dup", outcome="declined"))  # unique clash
-    second = recorder.record("u", "rest", "Q2", answer("decline"), None)
+    second = recorder.record("u", "rest", "Q2", answer("decline"), None, "said")
     with caplog.at_level(logging.ERROR):
         rows = logged()
     assert [r.message_id for r in rows] == [first, second]
@@ -95,11 +95,11 @@ def test_one_bad_row_does_not_lose_the_others_in_its_batch(recorder: QuestionRec
 
 
 def test_recording_does_not_wait_for_the_database(recorder: QuestionRecorder, logged) -> None:
-    recorder.record("u", "rest", "warm", answer("answer"), 0.9)
+    recorder.record("u", "rest", "warm", answer("answer"), 0.9, "said")
     logged()  # key file, engine and schema ready
     started = time.perf_counter()
     for i in range(200):
-        recorder.record("u", "rest", f"Q{i}", answer("answer"), 0.9)
+        recorder.record("u", "rest", f"Q{i}", answer("answer"), 0.9, "said")
     per_question = (time.perf_counter() - started) / 200
     assert len(logged()) == 201
     assert per_question < 0.002, f"{per_question * 1000:.2f} ms per question on the answering thread"
@@ -111,11 +111,11 @@ def test_the_recorder_survives_being_pickled_into_a_serving_process(bot_db: Data
 
     # As in production (Database.from_env): a factory that pickles, unlike the fixtures' lambda.
     recorder = QuestionRecorder(Pseudonyms(tmp_path / "key"), BackgroundWriter(functools.partial(Database, str(bot_db.url))))
-    recorder.record("u", "rest", "before", answer("decline"), None)
+    recorder.record("u", "rest", "before", answer("decline"), None, "said")
     assert recorder.writer.flush()
     copy = pickle.loads(pickle.dumps(recorder))  # rasa-sdk's own launcher does this with the actions
     assert copy.pseudonyms("u") == recorder.pseudonyms("u")
-    copy.record("u", "rest", "after", answer("decline"), None)
+    copy.record("u", "rest", "after", answer("decline"), None, "said")
     assert copy.writer.flush()
     with bot_db.session() as session:
         assert sorted(session.scalars(select(QuestionLog.question))) == ["after", "before"]
