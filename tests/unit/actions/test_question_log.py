@@ -119,3 +119,21 @@ def test_the_recorder_survives_being_pickled_into_a_serving_process(bot_db: Data
     assert copy.writer.flush()
     with bot_db.session() as session:
         assert sorted(session.scalars(select(QuestionLog.question))) == ["after", "before"]
+
+
+def test_a_curated_answer_is_logged_with_its_entry(recorder: QuestionRecorder, logged, bot_db: Database) -> None:
+    from datetime import datetime, timezone
+
+    from knowledge.curated import CuratedEntry, CuratedMatch
+    from store.models import FaqEntry
+
+    with bot_db.session() as session:
+        entry = FaqEntry(answer="食堂供应三餐。")
+        session.add(entry)
+    match = CuratedMatch(CuratedEntry(entry.id, ("食堂在哪？",), "食堂供应三餐。", datetime.now(timezone.utc)),
+                         "食堂在哪？", 0.97, 0.95, 1.0)
+    source = {"id": f"faq-{entry.id}", "source": f"faq/{entry.id}", "title": "本园区的答复", "text": "…"}
+    message_id = recorder.record_curated("u", "rest", "食堂在哪？", "zh", match, [source])
+    [row] = logged()
+    assert (row.message_id, row.outcome, row.faq_id, row.answer) == (message_id, "curated", entry.id, "食堂供应三餐。")
+    assert row.probability == 0.97 and row.sources[0]["id"] == f"faq-{entry.id}"
