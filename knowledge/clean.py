@@ -197,3 +197,26 @@ def clean_lines(raw_lines: list[str], title: str | None = None) -> CleanArticle:
     return CleanArticle(
         title=title or "", byline=byline, sections=sections, removed=removed, captions=captions
     )
+
+
+def clean_blocks(blocks: list[tuple[str, list[str]]], title: str | None = None) -> CleanArticle:
+    """Clean an article whose format marks its sections (a DOCX's heading styles): each block's
+    lines are cleaned and structured on their own, under the block's own heading."""
+    removed: list[str] = []
+    sections: list[Section] = []
+    captions: list[str] = []
+    for heading, raw in blocks:
+        lines = [x for x in (normalise_line(r) for r in raw) if x]
+        kept = []
+        for line in lines:
+            (removed if is_furniture(line) else kept).append(line)
+        found, caps = structure(kept)
+        captions.extend(caps)
+        heading = normalise_line(heading)
+        for section in found:
+            if not section.heading:  # text before a sub-heading the rules found belongs to the block's
+                section.heading = heading
+        sections.extend(found)
+    if title is None and sections and sections[0].paragraphs:
+        title = sections[0].paragraphs[0]
+    return CleanArticle(title=title or "", byline="", sections=sections, removed=removed, captions=captions)

@@ -69,10 +69,17 @@ def _load_service(settings: Settings):
 
 def _print_answer(console, answer, explain: str | None) -> None:
     if answer.grounded:
-        console.print(answer.answer)
+        from rich.markup import escape
+
+        from knowledge.phrases import phrase
+
+        stale = next((s for s in answer.sources if s.stale and s.published), None)
+        console.print(answer.answer + (phrase("stale", answer.lang, date=stale.published) if stale else ""))
         for i, src in enumerate(answer.sources, 1):
             where = f"《{src.title}》" + (f" · {src.section}" if src.section else "")
-            console.print(f"[dim]\\[{i}] {where} ({src.source}, {src.id}, score {src.score:.4f})[/dim]")
+            about = "".join(f" · {x}" for x in (src.publisher, src.published, src.url) if x)
+            console.print(f"[dim]\\[{i}] {escape(where + about)} ({escape(src.source)}, {src.id}, "
+                          f"score {src.score:.4f})[/dim]")
     elif answer.related:
         near = answer.related[0]
         console.print(
@@ -234,6 +241,56 @@ def cmd_export_onnx(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    """Every refusal (a hostile or broken upload, an unknown article, a bad date) exits 2."""
+    from knowledge.articles import ArticleStore
+    from knowledge.meta import ArticleMeta
+
+    store = ArticleStore(settings)
+    try:
+        if args.action == "list":
+            return _list_articles(store, args.json)
+        if args.action == "remove":
+            store.remove(args.name)
+            print(f"removed {args.name}: run `knowledge build` to drop it from the index")
+            return 0
+        meta_args = {key: getattr(args, key) for key in ("title", "publisher", "published", "url", "expires")}
+        if args.action == "set":
+            meta = store.set_meta(args.name, **meta_args)
+            print(f"{args.name}: {json.dumps(meta.to_dict(), ensure_ascii=False)}")
+            return 0
+        meta = ArticleMeta.from_dict({k: v for k, v in meta_args.items() if v}, "the options")
+        if "://" in args.source or not Path(args.source).exists():
+            name = store.add_url(args.source, meta, name=args.name, replace=args.replace)
+        else:
+            name = store.add_file(Path(args.source), meta, name=args.name, replace=args.replace)
+        print(f"added {name}: run `knowledge build` to index it")
+        return 0
+    except KnowledgeError as exc:
+        from rich.markup import escape
+
+        _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}")
+        return EXIT_USAGE
+
+
+def _list_articles(store, as_json: bool) -> int:
+    articles = store.list()
+    if as_json:
+        print(json.dumps([a.to_dict() for a in articles], ensure_ascii=False))
+        return 0
+    from rich.table import Table
+
+    table = Table("article", "title", "published", "URL", "passages", box=None)
+    for a in articles:
+        date_text = a.meta.published.isoformat() if a.meta.published else ""
+        if a.meta.expires:
+            date_text += f" (expire{'d' if a.expired else 's'} {a.meta.expires.isoformat()})"
+        table.add_row(a.name, a.title, date_text, a.meta.url,
+                      "not built" if a.passages is None else str(a.passages))
+    _console().print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="knowledge", description="The park knowledge base: build, ask, evaluate.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -269,6 +326,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--st-model", type=Path,
                    help="with --ablation: also a sentence-transformers model folder (see export-st)")
 
+
+    p = sub.add_parser("articles", help="the articles folder: list, add (file or URL), remove, set metadata")
+    actions = p.add_subparsers(dest="action", required=True)
+    a = actions.add_parser("list", help="every article: title, date, URL, passages in the published index")
+    a.add_argument("--json", action="store_true", help="print a JSON list")
+    for verb, helptext in (("add", "add an article from a file (.txt .md .html .pdf .docx) or an http(s) URL"),
+                           ("set", "change an article's metadata (an empty value clears it)")):
+        a = actions.add_parser(verb, help=helptext)
+        if verb == "add":
+            a.add_argument("source", help="a file, or an http(s) URL whose page is fetched")
+            a.add_argument("--name", help="file name in the folder (default: the file's, or one from the URL)")
+            a.add_argument("--replace", action="store_true", help="replace an article of the same name")
+        else:
+            a.add_argument("name", help="the article, as `knowledge articles list` names it")
+        a.add_argument("--title", help="title (default: the one found in the text)")
+        a.add_argument("--publisher", help="who published it, e.g. the park's administration")
+        a.add_argument("--published", help="publication date, YYYY-MM-DD")
+        a.add_argument("--url", help="the original page, linked from every answer that quotes it")
+        a.add_argument("--expires", help="YYYY-MM-DD: from the day after, the article is never quoted")
+    a = actions.add_parser("remove", help="delete an article and its metadata from the folder")
+    a.add_argument("name", help="the article, as `knowledge articles list` names it")
+    p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("fit", help="the ranker and judge fitted at build time: held-out figures, weights")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

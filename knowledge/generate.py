@@ -83,6 +83,9 @@ _ABSENT_TEMPLATES = (
     ("{s}有多少{c}{a}", "count"), ("{s}有没有{a}", "yesno"), ("{s}的{a}是多少", "amount"), ("{s}{a}怎么样", "definition"),
     ("{s}有几{c}{a}", "count"), ("{s}的{a}在哪里", "place"),
 )
+# Plain questions for related-question buttons (readable()): one per fact type that reads well
+# with any subject; amounts only when they are money.
+PLAIN_ZH = {"place": "{s}在哪里？", "area": "{s}占地多大？", "amount": "{s}总投资多少？"}
 _FILLERS = ("大概", "目前", "一般", "现在", "大约")
 _EDGE_WORDS_RE = re.compile(r"^(?:约|达|为|预计|规划|已经|已|有|共|其中|目前|还|都|并|同时|此外|另外|而且)+|(?:约|达|为|等|的)+$")
 _FAKE_NAME_CHARS = "青岚星河云锦天麓龙泉金凤翠湖银杉华阳沧澜紫荆蓝湾松岭鹤鸣"
@@ -129,6 +132,28 @@ class QuestionGenerator:
             self.synonyms.setdefault(word, []).extend(others)
         self._homophones = _homophone_table(corpus_text)
         self._titles: dict[str, str] = {}
+
+    def readable(self, sentences: Sequence[SentenceRef]) -> list[GeneratedQuestion]:
+        """Answerable questions worded as a user would read them (related questions): a named
+        subject of the sentence with one plain question per fact it states, no noise, no negatives.
+        Chinese sentences only: their English wordings go through the glossary word by word."""
+        out: list[GeneratedQuestion] = []
+        for ref in sentences:
+            if not has_cjk(ref.text):
+                continue
+            tagged = self.tokenizer.tagged(ref.text)
+            facts = find_facts(ref.text, tagged)
+            subject = self._subject(ref, facts, tagged)
+            if not (len(subject) >= 4 or subject.endswith(ORG_SUFFIXES)) or subject not in ref.text:
+                continue  # "城市", "特点": not a name anyone would ask about
+            out.append(GeneratedQuestion(f"介绍一下{subject}？", "zh", "definition", ref.row, True, "plain-about",
+                                         evidence=(subject,)))
+            for fact in facts:
+                template = PLAIN_ZH.get(fact.type)
+                if template and not (fact.type == "amount" and not fact.text.endswith("元")):
+                    out.append(GeneratedQuestion(template.format(s=subject), "zh", fact.type, ref.row, True,
+                                                 "plain-fact", fact.text))
+        return out
 
     def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 40) -> list[GeneratedQuestion]:
         prepared = []

@@ -3,8 +3,11 @@
 Layout under `settings.index_dir`:
 
     builds/<build id>/      one complete build: manifest.json, dense.faiss, passages.jsonl,
-                            sentences.npy, term_df.json, glossary.json, bm25/
+                            sentences.npy, term_df.json, glossary.json, articles.json, bm25/
     current -> builds/<id>  the published build (a symlink, swapped atomically)
+
+`articles.json` holds each article's metadata (knowledge.meta) and passage count, as built;
+the service refreshes dates, URLs and expiry from the folder without a rebuild (knowledge.catalog).
 
 A build is written into a temporary folder, renamed into `builds/`, and only then
 published by replacing the `current` link; readers therefore see either the old
@@ -38,10 +41,13 @@ from knowledge.fitted import MODELS, FittedModels
 from knowledge.glossary import build_glossary, glossary_fingerprint
 from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
+from knowledge.meta import ArticleMeta
 from knowledge.settings import Settings
+from knowledge.suggest import Suggestion
+from knowledge.suggest import load as load_suggestions
 from knowledge.types import Passage
 
-FORMAT_VERSION = 5  # bump when what a build contains changes (forces a rebuild)
+FORMAT_VERSION = 6  # bump when what a build contains changes (forces a rebuild)
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
@@ -77,7 +83,7 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
 
 
 # The modules whose code shapes the fitted models: generated questions, features, fitting.
-FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py")
+FITTED_FROM = ("facts.py", "analysis.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py", "suggest.py")
 
 
 def feature_fingerprint() -> str:
@@ -161,7 +167,7 @@ def build_index(
 
 def _build(settings: Settings, embedder: Embedder, progress: Progress | None, started: float) -> BuildReport:
     signature = expected_signature(settings, embedder)
-    articles = list(read_articles(settings.articles_dir))
+    articles = list(read_articles(settings.articles_dir, settings.max_article_bytes))
     passages = chunk_articles(articles, settings.chunk_size, settings.chunk_overlap)
     if not passages:
         raise KnowledgeError(f"no passages: add articles to {settings.articles_dir}")
@@ -202,6 +208,10 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
         np.save(tmp / "sentences.npy", sentence_vectors)
         (tmp / "term_df.json").write_text(json.dumps({"n": len(passages), "df": term_df}, ensure_ascii=False))
         (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False))
+        per_article = Counter(p.source for p in passages)
+        catalog = {a.source: {"title": a.clean.title, "meta": a.meta.to_dict(), "passages": per_article[a.source]}
+                   for a in articles}
+        (tmp / "articles.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
         with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
             for p in passages:
                 fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
@@ -236,6 +246,16 @@ def _fit(settings: Settings, embedder: Embedder, build: Path, progress: Progress
 
     index = KnowledgeIndex.load(settings, embedder, build)  # no models.json yet: unfitted
     fit_index(settings, embedder, index, progress=progress).save(build / MODELS)
+    _suggest(settings, embedder, build)
+
+
+def _suggest(settings: Settings, embedder: Embedder, build: Path) -> None:
+    """The related questions offered to users: those the fitted build answers (knowledge.suggest)."""
+    from knowledge import suggest
+    from knowledge.pipeline import Pipeline
+
+    fitted = KnowledgeIndex.load(settings, embedder, build)
+    suggest.save(suggest.build(Pipeline(settings, embedder, fitted, Tokenizer(settings.cache_dir))), build)
 
 
 def _publish(index_dir: Path, build: Path) -> None:
@@ -267,6 +287,8 @@ class KnowledgeIndex:
     term_df: dict[str, int]
     glossary: dict[str, list[str]]  # English stem -> corpus words (see knowledge.glossary)
     models: FittedModels = field(default_factory=FittedModels)  # fitted at build time (knowledge.fit)
+    articles: dict[str, ArticleMeta] = field(default_factory=dict)  # source -> metadata, as built
+    suggestions: list[Suggestion] = field(default_factory=list)  # questions it answers (knowledge.suggest)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:
@@ -295,6 +317,8 @@ class KnowledgeIndex:
             term_data = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
             glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
             models = FittedModels.load(build / MODELS) if (build / MODELS).exists() else FittedModels()
+            catalog = json.loads((build / "articles.json").read_text(encoding="utf-8"))
+            articles = {source: ArticleMeta.from_dict(entry["meta"], source) for source, entry in catalog.items()}
             if manifest.get("fit", {}).get("features") != feature_fingerprint():
                 raise IndexNotReadyError(f"the index at {build} was fitted with other features: {FIX}")
         except (OSError, ValueError, KeyError, TypeError, KnowledgeError) as exc:
@@ -310,5 +334,5 @@ class KnowledgeIndex:
         ):
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
         return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary,
-                   models)
+                   models, articles, load_suggestions(build))
 

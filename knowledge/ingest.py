@@ -1,18 +1,21 @@
-"""Read the article files of the knowledge base (.txt, .md, .html) into clean articles."""
+"""Read the article files of the knowledge base (.txt, .md, .html, .pdf, .docx) into clean articles,
+each with its metadata (knowledge.meta: the sidecar `<file>.meta.yml`)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.clean import CleanArticle, clean_lines
+from knowledge.clean import CleanArticle, clean_blocks, clean_lines
 from knowledge.errors import KnowledgeError
+from knowledge.meta import ArticleMeta, read_meta, sidecar_path
+from knowledge.settings import Settings
+from knowledge.upload_checks import SUPPORTED_SUFFIXES, check_content, check_size
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-MAX_ARTICLE_BYTES = 20 * 1024 * 1024  # a bigger file is almost surely not an article
+MAX_ARTICLE_BYTES: int = Settings.max_article_bytes  # KB_MAX_ARTICLE_BYTES's default
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class Article:
     source: str  # path relative to the articles folder, used in citations and ids
     sha256: str
     clean: CleanArticle
+    meta: ArticleMeta = field(default_factory=ArticleMeta)
 
 
 def article_files(articles_dir: Path) -> list[Path]:
@@ -36,11 +40,16 @@ def article_files(articles_dir: Path) -> list[Path]:
 
 
 def source_hashes(articles_dir: Path) -> dict[str, str]:
-    """sha256 of each article file, keyed by its relative path: the corpus fingerprint."""
-    return {
-        p.relative_to(articles_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in article_files(articles_dir)
-    }
+    """sha256 of each article file (and of its metadata sidecar, when it has one), keyed by
+    its relative path: the corpus fingerprint."""
+    hashes = {}
+    for p in article_files(articles_dir):
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        meta = sidecar_path(p)
+        if meta.is_file():
+            digest += "+" + hashlib.sha256(meta.read_bytes()).hexdigest()[:16]
+        hashes[p.relative_to(articles_dir).as_posix()] = digest
+    return hashes
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -72,41 +81,65 @@ def _markdown_lines(text: str) -> tuple[str | None, list[str]]:
     return title, lines
 
 
-def _html_lines(text: str, path: Path) -> tuple[str | None, list[str]]:
-    """Main content of a web page through trafilatura (drops navigation, ads and comments)."""
+def html_main_text(text: str, where: str) -> tuple[str | None, list[str], str | None, str | None]:
+    """Main content of a web page through trafilatura (drops navigation, ads and comments):
+    (title, lines, published date as YYYY-MM-DD, site name)."""
     try:
         import trafilatura
     except ImportError as exc:  # pragma: no cover - depends on install
         raise KnowledgeError("trafilatura is needed for .html articles: run `make install`") from exc
     body = trafilatura.extract(text, include_comments=False, include_tables=True, favor_recall=True)
     if not body:
-        raise KnowledgeError(f"{path}: no main content found in the HTML page")
+        raise KnowledgeError(f"{where}: no main content found in the HTML page")
     meta = trafilatura.extract_metadata(text)
-    return (meta.title if meta and meta.title else None), body.splitlines()
+    title = meta.title if meta and meta.title else None
+    return title, body.splitlines(), (meta.date if meta else None), (meta.sitename if meta else None)
 
 
-def read_article(path: Path, articles_dir: Path) -> Article:
-    data = path.read_bytes()
-    if len(data) > MAX_ARTICLE_BYTES:
-        raise KnowledgeError(f"{path}: {len(data)} bytes is too large for an article")
-    text = _decode(data, path)
-    suffix = path.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        title, lines = _markdown_lines(text)
-    elif suffix in (".html", ".htm"):
-        title, lines = _html_lines(text, path)
+def clean_article(data: bytes, suffix: str, where: str) -> CleanArticle:
+    """One article's bytes, of the type `suffix` names, cleaned into sections."""
+    suffix = suffix.lower()
+    if suffix == ".pdf":
+        from knowledge.extract.pdf import extract_pdf
+
+        extracted = extract_pdf(data, where)
+        clean = clean_lines(extracted.lines, title=extracted.title)
+    elif suffix == ".docx":
+        from knowledge.extract.docx import extract_docx
+
+        extracted = extract_docx(data, where)
+        clean = clean_blocks(extracted.blocks, title=extracted.title)
     else:
-        title, lines = None, text.splitlines()
-    clean = clean_lines(lines, title=title)
+        text = _decode(data, Path(where))
+        if suffix in (".md", ".markdown"):
+            title, lines = _markdown_lines(text)
+        elif suffix in (".html", ".htm"):
+            title, lines, _, _ = html_main_text(text, where)
+        else:
+            title, lines = None, text.splitlines()
+        clean = clean_lines(lines, title=title)
     if not clean.sections:
-        raise KnowledgeError(f"{path}: no article text left after cleaning")
+        raise KnowledgeError(f"{where}: no article text left after cleaning")
+    return clean
+
+
+def read_article(path: Path, articles_dir: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> Article:
+    check_size(path.stat().st_size, max_bytes, str(path))  # before reading a huge file into memory
+    data = path.read_bytes()
+    # The folder may be filled by hand too: a build refuses what an upload would have refused.
+    check_content(data, path.suffix, max_bytes, str(path))
+    meta = read_meta(path)
+    clean = clean_article(data, path.suffix, str(path))
+    if meta.title:
+        clean.title = meta.title
     return Article(
         source=path.relative_to(articles_dir).as_posix(),
         sha256=hashlib.sha256(data).hexdigest(),
         clean=clean,
+        meta=meta,
     )
 
 
-def read_articles(articles_dir: Path) -> Iterator[Article]:
+def read_articles(articles_dir: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> Iterator[Article]:
     for path in article_files(articles_dir):
-        yield read_article(path, articles_dir)
+        yield read_article(path, articles_dir, max_bytes)

@@ -122,6 +122,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I can only answer questions about {park}, from its published articles, "
         "so I can't help with that. You could ask about:",
     },
+    # After an answer quoting an article older than KB_STALE_AFTER_DAYS.
+    "stale": {
+        "zh": "（该文发布于{date}，内容可能已有变化。）",
+        "en": "(That article was published on {date}; details may have changed since.)",
+    },
     "unavailable": {
         "zh": "抱歉，知识库暂时无法使用，请稍后再试。",
         "en": "Sorry, the knowledge base is unavailable right now. Please try again later.",
@@ -156,10 +161,112 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "抱歉，消息格式不正确，请重新发送。",
         "en": "Sorry, that message was malformed; please send it again.",
     },
+    # A WeChat voice message without WeChat's transcript (recognition off, or nothing heard).
+    "voice_unrecognised": {
+        "zh": "抱歉，没能听清这条语音，请用文字输入您的问题。",
+        "en": "Sorry, I couldn't make out that voice message. Please type your question.",
+    },
     "text_only": {
         "zh": "抱歉，目前只能理解文字消息，请用文字提问。",
         "en": "Sorry, I can only read text messages.",
     },
+    # Related questions (knowledge/suggest.py): questions the articles answer, as buttons.
+    "did_you_mean": {"zh": "您是不是想问：", "en": "Did you mean:"},
+    # -- contact capture (actions/lead_form.py): asked one at a time, cancellable at any step
+    "lead_offer": {
+        "zh": "如果您想进一步洽谈、了解落地条件或来园区考察，我可以请{park}的招商人员与您联系。",
+        "en": "If you'd like to discuss further, check what it takes to set up here or visit, "
+        "I can ask the officers of {park} to contact you.",
+    },
+    "lead_offer_button": {"zh": "请招商人员联系我", "en": "Have an officer contact me"},
+    "lead_start": {
+        "zh": "好的，我来帮您对接{park}的招商人员，只需几个问题（随时回复“算了”可取消）。",
+        "en": "Sure, I'll put you in touch with the officers of {park}: just a few questions "
+        '(say "cancel" at any time to stop).',
+    },
+    "lead_resume": {
+        "zh": "我们接着上次的登记继续（回复“算了”可取消）。",
+        "en": "Let's continue where we left off (say \"cancel\" to stop).",
+    },
+    "lead_ask_company": {"zh": "请问您的公司（或项目）名称是？", "en": "What is the name of your company (or project)?"},
+    "lead_ask_industry": {"zh": "贵公司所在的行业或主营业务是？", "en": "Which industry is your company in, or what does it make?"},
+    "lead_ask_needs": {
+        "zh": "您主要需要哪方面的支持？可多选，例如“土地和政策”：",
+        "en": 'What do you need most? Several are fine, e.g. "office and talent":',
+    },
+    "lead_ask_contact": {
+        "zh": "招商人员怎样联系您？请留下手机号、邮箱或微信号。",
+        "en": "How can an officer reach you? Please leave a mobile number, an e-mail address or a WeChat ID.",
+    },
+    "lead_ask_time": {"zh": "您方便联系的时间是？", "en": "When is a good time to contact you?"},
+    "lead_ask_consent": {
+        "zh": "请确认：{consent}",
+        "en": "Please confirm: {consent}",
+    },
+    # The sentence the investor agrees to; stored with the lead, word for word.
+    "lead_consent": {
+        "zh": "我同意{park}保存以上信息（公司、行业、需求、联系方式、方便的时间和我在本次对话中提的问题），"
+        "仅用于招商人员与我联系，我可以随时要求删除。",
+        "en": "I agree that {park} keeps the details above (company, industry, needs, contact, preferred time "
+        "and the questions I asked in this conversation) only so that its officers can contact me, "
+        "and that I can ask for them to be deleted at any time.",
+    },
+    "lead_invalid_text": {
+        "zh": "抱歉，没看明白，请用一两句话回答（不超过 {limit} 个字）。",
+        "en": "Sorry, I didn't get that. Please answer in a few words (at most {limit} characters).",
+    },
+    "lead_invalid_needs": {
+        "zh": "请从土地厂房、办公空间、政策、人才中选择（可多选），或点下面的选项：",
+        "en": "Please choose from land, office space, policy and talent (several are fine), or pick an option:",
+    },
+    "lead_invalid_contact": {
+        "zh": "这看起来不像有效的手机号、邮箱或微信号，请再输入一次（例如 13812345678 或 name@example.com）。",
+        "en": "That doesn't look like a valid mobile number, e-mail address or WeChat ID. Please try again "
+        "(e.g. +86 138 1234 5678 or name@example.com).",
+    },
+    "lead_invalid_consent": {
+        "zh": "请回复“同意”或“不同意”。",
+        "en": 'Please answer "I agree" or "I don\'t agree".',
+    },
+    "lead_consent_refused": {
+        "zh": "好的，没有您的同意我们不会保存任何信息，刚才填写的内容已清除。您可以继续向我提问。",
+        "en": "Understood: without your consent nothing is kept, and what you entered has been cleared. "
+        "Feel free to keep asking questions.",
+    },
+    "lead_cancelled": {
+        "zh": "好的，已暂停登记，没有保存任何信息。想继续时说“联系招商”即可。",
+        "en": 'OK, I\'ve stopped; nothing has been saved. Say "contact an officer" whenever you want to continue.',
+    },
+    "cancelled_nothing": {
+        "zh": "好的。还有其他关于园区的问题吗？",
+        "en": "OK. Anything else you'd like to know about the park?",
+    },
+    "lead_saved": {
+        "zh": "谢谢！您的信息已登记（编号 {number}）。{park}的招商人员会在您方便的时间（{time}）"
+        "通过{via}与您联系。在此之前，您可以继续问我关于园区的问题。",
+        "en": "Thank you! Your details are registered (reference {number}). An officer of {park} will contact "
+        "you by {via} at the time you prefer ({time}). Meanwhile, feel free to keep asking about the park.",
+    },
+    "lead_save_failed": {
+        "zh": "抱歉，系统暂时无法保存您的信息，请稍后回复“联系招商”再试一次。",
+        "en": 'Sorry, your details could not be saved just now. Please say "contact an officer" again in a moment.',
+    },
+}
+
+# Choices of the contact form: (stored value, label) per language, shown as buttons whose payload
+# is the label, so a click, a typed label and WeChat's numbered reply are the same text.
+LEAD_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (("land", "土地厂房"), ("office", "办公空间"), ("policy", "政策"), ("talent", "人才")),
+    "en": (("land", "Land / factory"), ("office", "Office space"), ("policy", "Policy"), ("talent", "Talent")),
+}
+LEAD_TIMES: dict[str, tuple[str, ...]] = {
+    "zh": ("工作日上午", "工作日下午", "随时都可以"),
+    "en": ("Weekday mornings", "Weekday afternoons", "Any time"),
+}
+LEAD_CONSENT_CHOICES: dict[str, tuple[str, str]] = {"zh": ("同意", "不同意"), "en": ("I agree", "I don't agree")}
+CONTACT_KINDS: dict[str, dict[str, str]] = {
+    "zh": {"mobile": "电话", "email": "邮件", "wechat": "微信"},
+    "en": {"mobile": "phone", "email": "e-mail", "wechat": "WeChat"},
 }
 
 # Replies that offer the topic buttons.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.analysis import Analyzer, QuestionAnalysis
+from knowledge.catalog import Catalog
 from knowledge.embed import Embedder
 from knowledge.facts import Fact, find_facts
 from knowledge.index import KnowledgeIndex
@@ -39,8 +40,11 @@ class PartResult:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex, tokenizer: Tokenizer) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex, tokenizer: Tokenizer,
+                 catalog: Catalog | None = None) -> None:
         self.settings = settings
+        # Answering checks expiry through the catalog; the build-time fit passes none (every article).
+        self.catalog = catalog
         self.embedder = embedder
         self.index = index
         self.models = index.models  # fitted with this build (empty while the build is being fitted)
@@ -65,11 +69,15 @@ class Pipeline:
             vector = self.embedder.embed_queries([analysis.query])[0]
         # Corpus words that translate an English question's terms let BM25 take part too.
         tokens = self.tokenizer.tokens(analysis.query) + [f for t in analysis.terms for f in t.forms[1:]]
+        expired = self.catalog.expired() if self.catalog else frozenset()
         hits = hybrid_search(
-            self.index.dense, self.index.lexical, vector, tokens, depth=s.candidates, rrf_k=s.rrf_k,
+            self.index.dense, self.index.lexical, vector, tokens,
+            depth=s.candidates * (2 if expired else 1), rrf_k=s.rrf_k,  # deeper: expired passages are dropped
             dense_weight=s.dense_weight if dense_weight is None else dense_weight,
             lexical_weight=s.lexical_weight if lexical_weight is None else lexical_weight,
         )
+        if expired:  # an expired article is never quoted, not even as related
+            hits = [h for h in hits if self.index.passages[h.index].source not in expired]
         return Retrieval(vector, hits)
 
     def rank(self, analysis: QuestionAnalysis, retrieval: Retrieval, use_model: bool = True) -> list[Candidate]:

@@ -9,10 +9,14 @@ a quotation stands alone.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from knowledge.analysis import QuestionAnalysis
+from knowledge.catalog import Catalog
 from knowledge.facts import Fact
 from knowledge.index import KnowledgeIndex
+from knowledge.links import fragment_link
+from knowledge.meta import ArticleMeta
 from knowledge.pipeline import PartResult
 from knowledge.ranking import Candidate
 from knowledge.text import has_cjk
@@ -45,13 +49,26 @@ def lead(analysis: QuestionAnalysis, top: Candidate) -> str:
     return clause if clause != top.text.strip("。.；; ") else ""
 
 
-def source(index: KnowledgeIndex, candidate: Candidate) -> Source:
+def _source(index: KnowledgeIndex, candidate: Candidate, catalog: Catalog | None = None,
+           stale_after_days: int = 0) -> Source:
     p = index.passages[candidate.passage]
-    return Source(p.id, p.source, p.title, p.section, p.text, round(candidate.score, 4), candidate.text)
+    meta = catalog.meta(p.source) if catalog else index.articles.get(p.source, ArticleMeta())
+    age = meta.age_days(catalog.today() if catalog else date.today())
+    return Source(
+        p.id, p.source, p.title, p.section, p.text, round(candidate.score, 4), candidate.text,
+        url=meta.url, published=meta.published.isoformat() if meta.published else "", publisher=meta.publisher,
+        link=fragment_link(meta.url, candidate.text),
+        stale=bool(stale_after_days and age is not None and age > stale_after_days),
+    )
 
 
-def compose(index: KnowledgeIndex, question: str, parts: list[PartResult]) -> Answer:
+def compose(index: KnowledgeIndex, question: str, parts: list[PartResult], catalog: Catalog | None = None,
+            stale_after_days: int = 0) -> Answer:
     """One Answer for a message: every answered part quoted; else the closest passage as related."""
+
+    def source(candidate: Candidate) -> Source:
+        return _source(index, candidate, catalog, stale_after_days)
+
     answered = [r for r in parts if r.judgement.grounded]
     first = parts[0].analysis
     if answered:
@@ -64,11 +81,11 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult]) -> An
             if head and quote.startswith(head):
                 head = ""  # the quotation already opens with the fact
             texts.append(f"{head}。{quote}" if head and has_cjk(quote) else f"{head}. {quote}" if head else quote)
-            sources.append(source(index, top))
+            sources.append(source(top))
         sep = "" if has_cjk(texts[0]) else " "
         unique = list({s.id: s for s in sources}.values())
         return Answer(question, sep.join(texts), True, unique, first.lang, first.query, "answer", [],
                       first.followup)
-    related = [source(index, r.ranked[0]) for r in parts if r.judgement.outcome == "related" and r.ranked]
+    related = [source(r.ranked[0]) for r in parts if r.judgement.outcome == "related" and r.ranked]
     outcome = "related" if related else "decline"
     return Answer(question, "", False, [], first.lang, first.query, outcome, related[:1], first.followup)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from knowledge.analysis import split_questions
+from knowledge.catalog import Catalog
 from knowledge.embed import Embedder, make_embedder
 from knowledge.errors import IndexNotReadyError, InvalidQuestionError
 from knowledge.index import KnowledgeIndex, current_build
@@ -23,10 +26,12 @@ from knowledge.lexical import Tokenizer
 from knowledge.pipeline import PartResult, Pipeline
 from knowledge.reply import compose
 from knowledge.settings import Settings
+from knowledge.suggest import pick
 from knowledge.text import sanitize
 from knowledge.types import Answer
 
 log = logging.getLogger(__name__)
+RECENT_QUESTIONS = 64  # questions whose retrieved passages are kept for suggest()
 MAX_PARTS = 3  # questions answered from one message
 
 
@@ -59,13 +64,17 @@ def explain_part(result: PartResult, index: KnowledgeIndex, top: int = 5) -> dic
 
 
 class KnowledgeService:
-    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, index: KnowledgeIndex,
+                 today: Callable[[], date] = date.today) -> None:
         self.settings = settings
         self.embedder = embedder
         self._tokenizer = Tokenizer(settings.cache_dir)
-        self._pipeline = Pipeline(settings, embedder, index, self._tokenizer)
+        self._today = today  # the date expiry and age are judged by (tests pass their own)
+        self._pipeline = self._pipeline_for(index)
         self._reload_lock = threading.Lock()
         self._rejected: Path | None = None  # a published build that failed to load: not retried
+        self._recent_hits: dict[str, list[str]] = {}  # question -> passage ids retrieved (suggest())
+        self._recent_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeService:
@@ -76,6 +85,10 @@ class KnowledgeService:
 
             faiss.omp_set_num_threads(settings.faiss_threads)  # process-wide, set once at start
         return cls(settings, embedder, KnowledgeIndex.load(settings, embedder))
+
+    def _pipeline_for(self, index: KnowledgeIndex) -> Pipeline:
+        catalog = Catalog(self.settings.articles_dir, index.articles, today=self._today)
+        return Pipeline(self.settings, self.embedder, index, self._tokenizer, catalog)
 
     def warm_up(self) -> None:
         """Load the model and tokenizer now rather than on the first question."""
@@ -104,12 +117,37 @@ class KnowledgeService:
                 log.error("new index %s not loaded, still serving %s: %s", published, self.build, exc)
                 return False
             # One reference assignment: readers see the old or the new build, never a mix.
-            self._pipeline = Pipeline(self.settings, self.embedder, fresh, self._tokenizer)
+            self._pipeline = self._pipeline_for(fresh)
             log.info("knowledge index reloaded: %s", published.name)
             return True
 
     def ask(self, question: str, *, previous: str | None = None, k: int | None = None) -> Answer:
         return self.explain(question, previous=previous, k=k)[0]
+
+    def suggest(self, answer: Answer, k: int = 3) -> list[str]:
+        """Up to `k` questions the articles answer, near `answer` (knowledge.suggest): after an
+        answer, about its passages and then their sections, never what it already quoted; after
+        a decline, about the passages closest to the question."""
+        index = self._pipeline.index
+        if not index.suggestions:
+            return []
+        if answer.grounded:
+            topics = {(s.source, s.section) for s in answer.sources}
+            passages = [s.id for s in answer.sources]
+            passages += [p.id for p in index.passages if (p.source, p.section) in topics]
+            return pick(index.suggestions, passages, answer.lang, answer.question,
+                        [s.sentence for s in answer.sources], k)
+        passages = [s.id for s in answer.related]
+        with self._recent_lock:
+            hits = self._recent_hits.get(answer.question)
+        if hits is None:  # asked elsewhere: retrieve again (one more embedding)
+            try:
+                question = sanitize(answer.question, self.settings.max_question_chars)
+                retrieval = self._pipeline.retrieve(self._pipeline.analyse(question))
+            except InvalidQuestionError:
+                return []
+            hits = [index.passages[h.index].id for h in retrieval.hits]
+        return pick(index.suggestions, passages + hits, answer.lang, answer.question, (), k)
 
     def explain(
         self, question: str, *, previous: str | None = None, k: int | None = None,
@@ -139,7 +177,12 @@ class KnowledgeService:
             if not abstain and result.ranked:  # ablation: every question answered
                 result = replace(result, judgement=Judgement("answer", 1.0, "abstention off", {}))
             results.append(result)
-        answer = compose(pipeline.index, question, results)
+        answer = compose(pipeline.index, question, results, pipeline.catalog, s.stale_after_days)
+        # The passages retrieved for it, for suggest() right after a decline (no second search).
+        with self._recent_lock:
+            self._recent_hits[question] = [pipeline.index.passages[h.index].id for h in results[0].retrieval.hits]
+            while len(self._recent_hits) > RECENT_QUESTIONS:
+                self._recent_hits.pop(next(iter(self._recent_hits)))
         if k is not None:
             answer = replace(answer, sources=answer.sources[:k])
         first = results[0]

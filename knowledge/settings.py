@@ -368,6 +368,9 @@ class ChannelEnv(_Table):
     redis_port: int = _redis_port()
     redis_password: str = _redis_password()
     cors: Words = _cors()
+    menu_ttl: float = var("BOT_MENU_TTL", 1800.0, "seconds a message that is only a number picks that option of the "
+                          "bot's last numbered menu (REST, the shell, the widget; 0: numbers are always plain text)",
+                          ge=0)
 
 
 DEFAULT_PARK_NAMES = {"zh": "本园区", "en": "the park"}  # neutral: the bot serves whatever park its articles are about
@@ -438,6 +441,14 @@ class Settings(_Table):
     judge_precision: float = var("KB_JUDGE_PRECISION", 0.9, "the judge answers from the probability where generated "
                                  "questions reach this precision (fitted at build; changing it rebuilds)", gt=0, le=1)
 
+    # Articles as staff manage them (`knowledge articles`, knowledge/articles.py).
+    stale_after_days: int = var("KB_STALE_AFTER_DAYS", 365, "an answer quoting an article published longer ago than "
+                                "this says when it was published (0: never)", ge=0)
+    max_article_bytes: int = var("KB_MAX_ARTICLE_BYTES", 20 * 1024 * 1024, "largest article file or fetched page "
+                                 "accepted (and largest a DOCX may unpack to, times 5)", ge=1024)
+    fetch_timeout: float = var("KB_FETCH_TIMEOUT", 20.0, "seconds `knowledge articles add URL` may take to fetch a "
+                               "page, redirects included", gt=0)
+
     @property
     def backend(self) -> str:
         """`embed_backend` by its one name ("st" and "sentence_transformers" are aliases)."""
@@ -500,6 +511,23 @@ class ConsoleEnv(_Table):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+
+@table
+class LeadSettings(_Table):
+    """Contact capture (`actions/lead_*.py`, `leads/`): when the bot offers it and where a lead is handed off."""
+
+    offer_after: int = var("LEAD_OFFER_AFTER", 3, "questions in one conversation after which the bot offers, once, "
+                           "to put the investor in touch with the park's officers (0: only after a decline or a request)",
+                           ge=0)
+    webhook_url: HttpUrl = var("LEAD_WEBHOOK_URL", "", "where a new lead is posted, in the WeCom group-robot format "
+                               "(`{\"msgtype\": \"markdown\", …}`); unset: leads are only stored (`make leads` lists "
+                               "them)", secret=True, shown="none")
+    webhook_timeout: float = var("LEAD_WEBHOOK_TIMEOUT", 5.0, "seconds one webhook call may take", gt=0)
+    webhook_attempts: int = var("LEAD_WEBHOOK_ATTEMPTS", 4, "calls per lead before it is marked `dead` (kept; "
+                                "`make leads --retry` and the action server's start-up try again)", ge=1, le=20)
+    webhook_backoff: float = var("LEAD_WEBHOOK_BACKOFF", 1.0, "seconds before the second call, doubled before each "
+                                 "next one", ge=0)
 
 
 WECHAT_DEV_TOKEN = "dev-token"  # only for local development; a real account must set WECHAT_TOKEN
@@ -575,7 +603,7 @@ class WebEnv(_Table):
 
 
 # Every settings class, in the order the README lists them.
-TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, StoreEnv, Settings, ConsoleEnv, WeChatEnv, WebEnv)
+TABLE: tuple[type, ...] = (StackEnv, ChannelEnv, ActionSettings, LeadSettings, StoreEnv, Settings, ConsoleEnv, WeChatEnv, WebEnv)
 
 
 def check(environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None) -> None:

@@ -56,6 +56,12 @@ class Source:
     text: str
     score: float  # the ranker's probability for the quoted sentence: what ordered the sources
     sentence: str = ""  # the sentence quoted from the passage
+    # The article's metadata (knowledge.meta), "" when unknown; dates are YYYY-MM-DD.
+    url: str = ""  # the original page
+    published: str = ""
+    publisher: str = ""
+    link: str = ""  # `url` with a text fragment that leads to the quoted sentence (knowledge.links)
+    stale: bool = False  # published longer ago than KB_STALE_AFTER_DAYS: say when
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

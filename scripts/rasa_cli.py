@@ -37,6 +37,10 @@ def main() -> None:
         ignore_deprecations()
 
     rasa_main.configure_logging_and_warnings = configure_then_ignore
+    if sys.argv[1:2] == ["shell"]:
+        from channels import shell
+
+        shell.install()  # printed buttons, never a selection prompt; numbers pick options
     sys.argv[0] = "rasa"  # its usage lines name the command
     rasa_main.main()
 

@@ -16,6 +16,7 @@
 
   const VERSION = "1.0.0";
   const MAX_INPUT = 500; // courtesy cap; the server-side channel enforces its own
+  const COUNT_FROM = 400; // the character counter shows from here, before the cap is hit
   const MAX_HISTORY = 200; // messages kept in localStorage
   const MAX_BUTTONS = 10;
   const MAX_SOURCES = 8;
@@ -44,7 +45,7 @@
       noReply: "服务器暂未回复，请稍后再试。",
       notConfigured: "聊天服务尚未配置。",
       sources: "来源",
-      file: "文件",
+      original: "查看原文",
       you: "您：",
       bot: "助手：",
       log: "对话记录",
@@ -54,6 +55,8 @@
       reasonSend: "提交",
       thanks: "感谢您的反馈！",
       voteFailed: "反馈未能提交，请稍后再试。",
+      count: "{n}/{max} 字",
+      full: "已达 {max} 字上限，请精简后发送",
     },
     en: {
       title: "Park Investment Assistant",
@@ -72,7 +75,7 @@
       noReply: "No reply from the server yet. Please try again later.",
       notConfigured: "The chat service is not configured.",
       sources: "Sources",
-      file: "File",
+      original: "Open the original",
       you: "You: ",
       bot: "Assistant: ",
       log: "Conversation",
@@ -82,6 +85,8 @@
       reasonSend: "Send",
       thanks: "Thank you for your feedback!",
       voteFailed: "Your feedback could not be sent. Please try again later.",
+      count: "{n}/{max} characters",
+      full: "{max}-character limit reached: please shorten your question",
     },
   };
 
@@ -190,6 +195,16 @@
       .slice(0, MAX_BUTTONS);
   }
 
+  /** An http(s) URL as the browser serialises it, or "" (no javascript:, data: or relative URLs). */
+  function httpUrl(raw) {
+    try {
+      const parsed = new URL(str(raw, 4000));
+      return ["http:", "https:"].includes(parsed.protocol) ? parsed.href : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
   function cleanSources(raw) {
     if (!Array.isArray(raw)) return [];
     return raw
@@ -198,7 +213,12 @@
         title: str(s.title, 300),
         section: str(s.section, 300),
         text: str(s.text, 5000),
+        sentence: str(s.sentence, 2000),
         source: str(s.source, 1000),
+        publisher: str(s.publisher, 200),
+        published: /^\d{4}-\d{2}-\d{2}$/.test(str(s.published)) ? str(s.published) : "",
+        url: httpUrl(s.url),
+        link: httpUrl(s.link),
       }))
       .filter((s) => s.title || s.section || s.text || s.source)
       .slice(0, MAX_SOURCES);
@@ -484,7 +504,9 @@
       { type: "submit", class: "pc-send", "aria-label": t.send },
       svgIcon(ICON_SEND),
     );
-    const form = el("form", { class: "pc-form", novalidate: true }, input, sendBtn);
+    // Shown near the limit, so that nobody types past it unaware (maxlength cuts silently).
+    const counter = el("div", { class: "pc-count", "aria-live": "polite", hidden: true });
+    const form = el("form", { class: "pc-form", novalidate: true }, input, sendBtn, counter);
     const newChatBtn = el("button", { type: "button", class: "pc-new", title: t.newChatLabel }, t.newChat);
     const closeBtn = floating
       ? el(
@@ -621,12 +643,53 @@
         });
     }
 
+    /** Sources grouped by article, in the order they are cited: one card per article. */
+    function byArticle(sources) {
+      const groups = new Map();
+      for (const s of sources) {
+        const key = s.source || s.title || s.url || s.text;
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key).push(s);
+      }
+      return [...groups.values()];
+    }
+
+    /** The passage with the quoted sentence marked, so the card shows the proof in its context. */
+    function renderPassage(text, sentence) {
+      const at = sentence ? text.indexOf(sentence) : -1;
+      if (at < 0) return el("blockquote", { class: "pc-source-text" }, text);
+      return el(
+        "blockquote",
+        { class: "pc-source-text" },
+        text.slice(0, at),
+        el("mark", { class: "pc-source-quote" }, sentence),
+        text.slice(at + sentence.length),
+      );
+    }
+
     function renderSources(sources) {
-      const items = sources.map((s, i) => {
-        const label = s.title || s.source || t.sources + " " + (i + 1);
-        const fileLine = s.source
-          ? el("p", { class: "pc-source-file" }, t.file + ": ", safeLink(s.source, s.source) || s.source)
-          : null;
+      const items = byArticle(sources).map((group, i) => {
+        const first = group[0];
+        const label = first.title || first.source || t.sources + " " + (i + 1);
+        const sections = [...new Set(group.map((s) => s.section).filter((x) => x && x !== first.title))];
+        const passages = [];
+        const seen = new Set();
+        for (const s of group) {
+          if (!s.text || seen.has(s.text)) continue; // the same passage quoted twice is shown once
+          seen.add(s.text);
+          passages.push(renderPassage(s.text, s.sentence));
+        }
+        const href = first.link || first.url;
+        const about = [
+          first.publisher ? el("span", { class: "pc-source-publisher" }, first.publisher) : null,
+          first.published
+            ? el("time", { class: "pc-source-date", datetime: first.published }, first.published)
+            : null,
+          href
+            ? el("a", { class: "pc-source-link", href, target: "_blank", rel: "noopener noreferrer nofollow" },
+                t.original)
+            : null,
+        ].filter(Boolean);
         return el(
           "li",
           { class: "pc-source" },
@@ -637,11 +700,11 @@
               "summary",
               {},
               el("span", { class: "pc-source-title" }, label),
-              s.section ? el("span", { class: "pc-source-section" }, s.section) : null,
+              sections.length ? el("span", { class: "pc-source-section" }, sections.join(" · ")) : null,
             ),
-            s.text ? el("blockquote", { class: "pc-source-text" }, s.text) : null,
-            fileLine,
+            passages,
           ),
+          about.length ? el("p", { class: "pc-source-meta" }, about) : null,
         );
       });
       return el(
@@ -688,13 +751,20 @@
         ),
       );
       const msgs = store.messages;
-      msgs.forEach((m, i) => log.append(renderMessage(m, i === msgs.length - 1)));
+      // The bot's latest turn (everything after the last user message) keeps its quick replies.
+      let lastUser = -1;
+      msgs.forEach((m, i) => {
+        if (m.role === "user") lastUser = i;
+      });
+      msgs.forEach((m, i) => log.append(renderMessage(m, i > lastUser)));
       log.append(typing);
       scrollToEnd();
     }
 
     function appendMessage(msg) {
-      clearQuickReplies(); // only the newest message keeps its quick replies
+      // Only the bot's latest turn keeps its quick replies (an answer's related questions and an
+      // offer to contact the park can come in separate messages of one turn).
+      if (msg.role === "user") clearQuickReplies();
       store.add(msg);
       log.insertBefore(renderMessage(msg, true), typing);
       scrollToEnd();
@@ -769,6 +839,17 @@
     function autoGrow() {
       input.style.height = "auto";
       input.style.height = Math.min(input.scrollHeight, 140) + "px";
+      updateCounter();
+    }
+
+    function updateCounter() {
+      const n = input.value.length;
+      const full = n >= MAX_INPUT;
+      counter.hidden = n < COUNT_FROM;
+      counter.classList.toggle("pc-count--full", full);
+      counter.textContent = (full ? t.full : t.count)
+        .replace("{n}", String(n))
+        .replace(/\{max\}/g, String(MAX_INPUT));
     }
 
     function open() {

@@ -83,10 +83,18 @@ class CustomerServiceClient:
 
     async def _send_one(self, openid: str, text: str) -> None:
         body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        await self._post("/cgi-bin/message/custom/send", body)
+
+    async def create_menu(self, menu: dict[str, Any]) -> None:
+        """Install the account's custom menu (自定义菜单), replacing the current one."""
+        await self._post("/cgi-bin/menu/create", menu)
+
+    async def _post(self, path: str, body: dict[str, Any]) -> None:
+        """POST `body` with the access token; a stale token is renewed once."""
         for attempt in (1, 2):
             token = await self.tokens.get()
             response = await self._client.post(
-                f"{self._base}/cgi-bin/message/custom/send",
+                f"{self._base}{path}",
                 params={"access_token": token},
                 # Raw UTF-8, not \u escapes: WeChat documents the body as UTF-8 JSON text.
                 content=json.dumps(body, ensure_ascii=False).encode("utf-8"),

@@ -35,6 +35,7 @@ class FakeWeChatApi:
         self.secret = secret
         self.expires_in = expires_in
         self.sent: list[dict[str, Any]] = []
+        self.menu: dict[str, Any] | None = None  # the last menu installed (/cgi-bin/menu/create)
         self.token_requests = 0
         self.valid_tokens: set[str] = set()
         self._lock = threading.Lock()
@@ -81,6 +82,8 @@ class FakeWeChatApi:
                 status, data = self._token(query)
             elif request.method == "POST" and request.url.path == "/cgi-bin/message/custom/send":
                 status, data = self._send(query, request.content)
+            elif request.method == "POST" and request.url.path == "/cgi-bin/menu/create":
+                status, data = self._menu(query, request.content)
             else:
                 status, data = 404, {"errcode": 404, "errmsg": "not found"}
             return httpx.Response(status, json=data)
@@ -115,6 +118,27 @@ class FakeWeChatApi:
             self.sent.append(message)
         return 200, {"errcode": 0, "errmsg": "ok"}
 
+    def _menu(self, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, Any]]:
+        """Like WeChat: a valid token, 1-3 top-level buttons of at most 5 sub-buttons, click keys."""
+        token = query.get("access_token", [""])[0]
+        with self._lock:
+            valid = token in self.valid_tokens
+        if not valid:
+            return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+        try:
+            menu = json.loads(body.decode("utf-8"))
+            buttons = menu["button"]
+            assert 1 <= len(buttons) <= 3
+            for button in buttons:
+                for item in button.get("sub_button", [button]):
+                    assert len(button.get("sub_button", [])) <= 5
+                    assert item["type"] != "click" or 1 <= len(item["key"].encode()) <= 128
+        except (ValueError, KeyError, TypeError, AssertionError, AttributeError):
+            return 200, {"errcode": 40016, "errmsg": "invalid button size or format"}
+        with self._lock:
+            self.menu = menu
+        return 200, {"errcode": 0, "errmsg": "ok"}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
@@ -143,6 +167,8 @@ class FakeWeChatApi:
                 body = self.rfile.read(length)
                 if url.path == "/cgi-bin/message/custom/send":
                     self._reply(*api._send(parse_qs(url.query), body))
+                elif url.path == "/cgi-bin/menu/create":
+                    self._reply(*api._menu(parse_qs(url.query), body))
                 elif url.path == "/_reset":
                     with api._lock:
                         api.sent.clear()

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.wechat.text import MAX_REPLY_BYTES, compose
+from knowledge.citation import citation_line
 from knowledge.phrases import Button, detect_lang
-
-MAX_SOURCES = 3
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class FormattedReply:
     buttons: tuple[Button, ...] = ()
 
 
-def _buttons_of(message: Mapping[str, Any]) -> list[Button]:
+def buttons_of(message: Mapping[str, Any]) -> list[Button]:
     found = []
     for raw in message.get("buttons") or message.get("quick_replies") or []:
         if not isinstance(raw, Mapping):
@@ -39,40 +38,11 @@ def _buttons_of(message: Mapping[str, Any]) -> list[Button]:
 
 
 def sources_line(custom: Mapping[str, Any], lang: str) -> str:
-    """ "来源：《title》section、section；《other》" for a grounded answer's payload, else "".
-
-    Sections are grouped under their article so a long title is shown once; at most
-    MAX_SOURCES sections are listed.
-    """
+    """The citation line (knowledge.citation) of a grounded answer's payload, else ""."""
     if custom.get("grounded") is False:
         return ""
     sources = custom.get("sources")
-    if not isinstance(sources, list):
-        return ""
-    pairs: list[tuple[str, str]] = []  # distinct (title, section), in the payload's order
-    for source in sources:
-        if not isinstance(source, Mapping):
-            continue
-        title = str(source.get("title") or source.get("source") or "").strip()
-        section = str(source.get("section") or "").strip()
-        section = "" if section == title else section
-        if (title or section) and (title, section) not in pairs:
-            pairs.append((title, section))
-        if len(pairs) == MAX_SOURCES:
-            break
-    grouped: dict[str, list[str]] = {}
-    for title, section in pairs:
-        sections = grouped.setdefault(title, [])
-        if section:
-            sections.append(section)
-    labels = []
-    sep = "、" if lang == "zh" else ", "
-    for title, sections in grouped.items():
-        head = f"《{title}》" if title else ""
-        labels.append(head + sep.join(sections))
-    if not labels:
-        return ""
-    return ("来源：" + "；".join(labels)) if lang == "zh" else ("Source: " + "; ".join(labels))
+    return citation_line(sources, lang) if isinstance(sources, list) else ""
 
 
 def options_block(buttons: Iterable[Button], lang: str) -> str:
@@ -98,7 +68,7 @@ def format_messages(
             texts.append(text)
         if message.get("image"):
             texts.append(str(message["image"]))
-        buttons.extend(_buttons_of(message))
+        buttons.extend(buttons_of(message))
         custom = message.get("custom")
         if isinstance(custom, Mapping):
             customs.append(custom)

@@ -27,6 +27,8 @@ from channels.wechat.config import WeChatSettings
 from channels.wechat.crypto import WeChatCrypto
 from channels.wechat.errors import DecryptError, SignatureError, WeChatError
 from channels.wechat.formatting import dump_buttons, format_messages, load_buttons, resolve_choice
+from channels.wechat.menu import question_for
+from channels.wechat.news import article_link, build_news_reply, decode, news_for
 from channels.wechat.signature import verify_request
 from channels.wechat.xmlmsg import IncomingMessage, build_text_reply, parse_message
 from knowledge.phrases import both, detect_lang, phrase
@@ -144,7 +146,8 @@ class WeChatService:
         text = await self.reply_text(message)
         if text is None:
             return SUCCESS
-        xml = build_text_reply(message, text, self._clock())
+        news = decode(text)  # an answer with its article's link goes as a news card
+        xml = build_news_reply(message, news, self._clock()) if news else build_text_reply(message, text, self._clock())
         if encrypted and self._crypto is not None:
             xml = self._crypto.encrypt_message(xml, query.get("nonce", ""), str(int(self._clock())))
         return HttpReply(200, xml, "application/xml; charset=utf-8")
@@ -186,8 +189,9 @@ class WeChatService:
         async def push() -> None:
             text = await asyncio.shield(task)
             if text != NO_REPLY and self.sender is not None:
+                news = decode(text)
                 try:
-                    await self.sender.send_text(message.from_user, text)
+                    await self.sender.send_text(message.from_user, news.as_text() if news else text)
                 except Exception:
                     log.exception("customer-service send failed for %s", message.dedup_key)
 
@@ -233,9 +237,10 @@ class WeChatService:
         kind = message.msg_type
         if kind == "event":
             return await self._answer_event(message)
-        if kind == "voice" and message.fields.get("Recognition"):
+        if kind == "voice":
             # Accounts with speech recognition enabled get the transcript: treat it as text.
-            return await self._answer_text(message, message.fields["Recognition"])
+            heard = (message.fields.get("Recognition") or "").strip()
+            return await self._answer_text(message, heard) if heard else both("voice_unrecognised")
         if kind == "text":
             return await self._answer_text(message, message.content)
         return both("text_only")
@@ -244,7 +249,7 @@ class WeChatService:
         if message.event == "subscribe":
             return await self._ask(message, self.settings.welcome_trigger, "zh")
         if message.event == "click" and message.fields.get("EventKey"):
-            return await self._ask(message, message.fields["EventKey"], "zh")
+            return await self._ask(message, question_for(message.fields["EventKey"]), "zh")
         return None  # unsubscribe, view, scan, location, …: nothing to say
 
     async def _answer_text(self, message: IncomingMessage, content: str) -> str:
@@ -270,4 +275,5 @@ class WeChatService:
             await self._store.set(key, dump_buttons(reply.buttons), self.settings.buttons_ttl)
         else:
             await self._store.delete(key)  # an old number must not pick a stale option
-        return reply.text or phrase("no_answer", lang)
+        news = news_for(reply.text, article_link(messages))
+        return news.encode() if news else reply.text or phrase("no_answer", lang)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from webhook_receiver import Receiver, receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "[stack] stack ready"
@@ -40,6 +41,7 @@ class Stack:
     database: Path  # the bot's SQLite database (store/): question log, feedback, curated answers
     log_path: Path  # everything the stack printed
     process: subprocess.Popen[bytes]
+    webhook: Receiver  # the officers' webhook (LEAD_WEBHOOK_URL), a local test server
 
     @property
     def rest_url(self) -> str:
@@ -84,7 +86,15 @@ def _port(name: str, default: int) -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def lead_webhook() -> Iterator[Receiver]:
+    """The officers' WeCom group robot, outside the machine in production: a local server here.
+    Its first call fails, so that the stack's retry is exercised too."""
+    with receiver([(502, "bad gateway")]) as hook:
+        yield hook
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, lead_webhook: Receiver) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("stack")
     rasa_port = _port("E2E_RASA_PORT", 15005)
     actions_port = _port("E2E_ACTIONS_PORT", 15055)
@@ -102,6 +112,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CONSOLE_PORT": str(console_port),
         "CONSOLE_ADMIN_PASSWORD": CONSOLE_PASSWORD,
         "BOT_DATABASE_FILE": str(database),
+        "LEAD_WEBHOOK_URL": lead_webhook.url,
+        "LEAD_WEBHOOK_BACKOFF": "0.2",
         "BOT_CORS": os.environ.get("BOT_CORS")
         or f"http://localhost:{web_port} http://127.0.0.1:{web_port} " + LOOPBACK_ORIGINS,
     }
@@ -131,6 +143,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             database=database,
             log_path=log_path,
             process=process,
+            webhook=lead_webhook,
         )
     finally:
         process.send_signal(signal.SIGTERM)

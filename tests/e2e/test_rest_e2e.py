@@ -48,7 +48,8 @@ def test_chinese_question_is_answered_from_the_articles_with_sources(stack) -> N
     info = payload(messages)
     assert info["grounded"] is True
     assert info["sources"], "a grounded answer cites its passages"
-    assert set(info["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence"}
+    assert set(info["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence",
+                                      "url", "published", "publisher", "link", "stale"}
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,9 @@ def test_unanswerable_question_abstains_offers_topics_and_is_logged(stack) -> No
     messages = send(stack, question, sender)
     assert "没有找到" in texts(messages)
     body = payload(messages)
-    assert {k: v for k, v in body.items() if k != "message_id"} == {"grounded": False, "sources": []}
+    assert (body["grounded"], body["sources"]) == (False, [])  # nothing cited
+    assert set(body) <= {"grounded", "sources", "suggestions", "message_id"}
+    assert set(body.get("suggestions", [])) <= {b["payload"] for b in buttons(messages)}  # 您是不是想问…
     assert {b["title"] for b in buttons(messages)} >= {"政策", "平台", "园区布局"}
     row = stack.logged_question(body["message_id"])  # the id feedback refers to
     assert row is not None, "the question is not in the question log"

@@ -97,6 +97,16 @@ class Shell:
         self.child.expect("Your input ->")
         return turn
 
+    def say(self, text: str, until: str) -> Turn:
+        """A turn without a custom payload (a greeting): waits for `until`, then the next prompt."""
+        self.child.sendline(text)
+        self.child.expect(until)
+        head = self.child.before + self.child.after  # Rasa prints a message's buttons before its text
+        self.child.expect("Your input ->")
+        said = clean(head + self.child.before)
+        buttons = [m["payload"] for m in BUTTON.finditer(said)]
+        return Turn(said.strip(), {}, buttons)
+
     def close(self) -> None:
         if self.child.isalive():
             self.child.terminate(force=True)
@@ -153,10 +163,28 @@ def test_a_conversation(shell: Shell) -> None:
     assert english.text.startswith("According to 《"), english.text
 
     decline = shell.ask("园区附近有没有三甲医院？")
-    assert decline.payload.pop("message_id"), decline  # logged for the staff, cmdline questions too
-    assert decline.payload == {"grounded": False, "sources": []}, decline
+    assert decline.payload.get("message_id"), decline  # logged for the staff, cmdline questions too
+    assert (decline.payload["grounded"], decline.payload["sources"]) == (False, []), decline
     assert len(decline.buttons) >= 3, decline  # topics the articles do answer
     assert "《" not in decline.text  # nothing cited
+
+
+def test_a_line_typed_after_the_greeting_menu_is_sent_as_typed(shell: Shell) -> None:
+    greeting = shell.say("你好", "您好")
+    assert len(greeting.buttons) >= 3, greeting  # printed as a numbered list, not a selection prompt
+    answer = shell.ask("科创中心在哪里？")  # once sent option 1 (政策) instead
+    assert answer.payload["grounded"] is True, answer
+    assert "科创中心" in answer.payload["sources"][0]["text"], answer
+
+
+def test_a_number_picks_the_option_it_names_and_is_otherwise_no_goodbye(shell: Shell) -> None:
+    greeting = shell.say("你好", "您好")
+    picked = shell.ask("2")
+    direct = shell.ask(greeting.buttons[1])
+    assert picked.payload["grounded"] is True, picked
+    assert picked.payload["sources"][0]["id"] == direct.payload["sources"][0]["id"]
+    alone = shell.ask("3")  # the answer before had no menu: an ordinary message
+    assert "再见" not in alone.text and "Goodbye" not in alone.text, alone
 
 
 def test_ctrl_c_leaves_nothing_running(shell: Shell) -> None:

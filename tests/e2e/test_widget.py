@@ -23,12 +23,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from test_leads_e2e import DECLINED, leads_of, wait_for_webhook
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -303,6 +305,12 @@ def test_chinese_question_shows_grounded_answer_with_its_source(page: Any, web_u
     answer.locator(".pc-source summary").first.click()
     expect(passage).to_be_visible()
     assert passage.inner_text().strip()
+    # The quoted sentence is marked inside its passage, and each article has one card.
+    quote = passage.locator(".pc-source-quote")
+    expect(quote).to_have_count(1)
+    assert quote.inner_text().strip() in passage.inner_text()
+    titles = answer.locator(".pc-source-title").all_inner_texts()
+    assert len(titles) == len(set(titles))
 
     shot = page.screenshot(type="png")
     assert len(shot) < 300_000
@@ -526,8 +534,6 @@ def test_thumbs_down_with_a_reason_is_stored_against_the_logged_question(
     if "BOT_URL" in os.environ:
         pytest.skip("the database of a stack started elsewhere is not known")
     stack = request.getfixturevalue("stack")
-    import uuid
-
     from sqlalchemy import select
 
     from store.db import Database
@@ -560,3 +566,161 @@ def test_thumbs_down_with_a_reason_is_stored_against_the_logged_question(
     finally:
         db.dispose()
     assert page.js_errors == [] and page.console_errors == []
+
+
+class ArticleSite:
+    """The park's own website, where a cited article lives: a long page with the quoted sentences
+    far down, so that following a text-fragment link visibly scrolls to them."""
+
+    def __init__(self, sentences: list[str]) -> None:
+        import http.server
+
+        filler = "<div style='height:3000px'>…</div>"
+        page = ("<!doctype html><meta charset='utf-8'><title>星河科技园</title><body>" + filler
+                + "".join(f"<p>园区介绍。{s}其他内容。</p>{filler}" for s in sentences) + "</body>").encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/news/talent.html"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_source_cards_show_one_card_per_article_and_link_to_the_quoted_sentence(browser: Any) -> None:
+    """Two passages of one article and one of another: two cards; the first with its publisher,
+    date and sections once each, the quoted sentences marked, and a link that Chromium follows to
+    the sentence on the original page (the text fragment is encoded as browsers accept it).
+    Needs no bot: the answer comes from the stored history."""
+    from knowledge.links import fragment_link
+
+    short = "星河科技园人才公寓共有八百套，面向园区企业的硕士以上人才开放申请。"
+    long = ("星河科技园位于南湖新区创新大道一号，规划面积约十二平方公里，总投资一百二十亿元，"
+            "是本市重点建设的高新技术产业园区，将打造成为研发与制造的聚集地。")
+    site = ArticleSite([long, short])
+    article = {"source": "talent.html", "title": "星河科技园人才新政", "publisher": "星河科技园管委会",
+               "published": "2024-03-01", "url": site.url}
+    sources = [
+        {**article, "id": "a1", "section": "人才公寓", "text": f"园区介绍。{short}其他内容。", "sentence": short,
+         "link": fragment_link(site.url, short)},
+        {**article, "id": "a1", "section": "人才公寓", "text": f"园区介绍。{short}其他内容。", "sentence": short,
+         "link": fragment_link(site.url, short)},  # the same passage twice: shown once
+        {**article, "id": "a2", "section": "区位", "text": long, "sentence": long, "link": fragment_link(site.url, long)},
+        {"source": "other.txt", "title": "另一篇文章", "section": "", "text": "另一段。", "sentence": "另一段。",
+         "url": "javascript:window.__xss=1", "link": "data:text/html,<script>window.__xss=2</script>"},
+    ]
+    dead_bot = f"http://127.0.0.1:{_free_port()}"
+    server = WebServer(dead_bot)
+    key = f"parkchat:v1:{dead_bot}/socket.io"
+    history = {"messages": [{"role": "user", "text": "人才公寓有多少套？"},
+                            {"role": "bot", "text": "星河科技园人才公寓共有八百套。", "sources": sources}]}
+    page = _new_page(browser)
+    try:
+        page.add_init_script(f"localStorage.setItem({key!r}, JSON.stringify({json.dumps(history)}))")
+        page.goto(server.url + "/")
+        open_widget(page)
+        cards = page.locator(".pc-source")
+        expect(cards).to_have_count(2)
+        first = cards.nth(0)
+        expect(first.locator(".pc-source-title")).to_have_text("星河科技园人才新政")
+        expect(first.locator(".pc-source-section")).to_have_text("人才公寓 · 区位")
+        expect(first.locator(".pc-source-publisher")).to_have_text("星河科技园管委会")
+        expect(first.locator(".pc-source-date")).to_have_attribute("datetime", "2024-03-01")
+        first.locator("summary").click()
+        expect(first.locator(".pc-source-text")).to_have_count(2)
+        expect(first.locator(".pc-source-quote")).to_have_text([short, long])
+        expect(cards.nth(1).locator(".pc-source-link")).to_have_count(0)  # no http(s) URL: no link
+
+        link = first.locator(".pc-source-link")
+        assert link.get_attribute("href") == sources[0]["link"]
+        assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+        with page.context.expect_page() as opened:
+            link.click()
+        original = opened.value
+        original.wait_for_load_state()
+        # Chromium scrolled to the sentence: the fragment was accepted and the text found.
+        original.wait_for_function("window.scrollY > 2500", timeout=10_000)
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert page.js_errors == []
+    finally:
+        page.context.close()
+        server.stop()
+        site.stop()
+
+
+# ------------------------------------------------------------------ from answer to lead (issue #13)
+# The contact form is an ordinary conversation: a decline offers contact, buttons carry the form's
+# choices, the consent sentence is shown, the lead is stored and the officers' webhook (a local
+# test server) receives it; answers carry related questions; the input shows its limit.
+
+
+def click_reply(page: Any, title: str) -> None:
+    before = page.locator(BOT_MSGS).count()
+    page.locator(".pc-reply", has_text=re.compile(f"^{re.escape(title)}$")).last.click()
+    expect(page.locator(BOT_MSGS).nth(before)).to_be_visible()
+
+
+def test_a_decline_becomes_a_lead_through_the_widget(page: Any, web_url: str, stack: Any) -> None:
+    company = f"青松生物{uuid.uuid4().hex[:6]}"
+    page.goto(web_url + "/")
+    open_widget(page)
+    ask(page, DECLINED)
+    offer = page.locator(".pc-reply", has_text="请招商人员联系我")
+    expect(offer).to_be_visible()
+    expect(page.locator(".pc-reply", has_text="政策")).to_be_visible()  # the topics stay beside it
+    click_reply(page, "请招商人员联系我")
+    expect(page.locator(BOT_MSGS).last).to_contain_text("公司")
+    ask(page, company)
+    ask(page, "生物制药")
+    expect(page.locator(".pc-reply", has_text="土地厂房")).to_be_visible()
+    click_reply(page, "政策")
+    ask(page, "li.ming@qingsong.example")
+    click_reply(page, "工作日上午")
+    consent = page.locator(BOT_MSGS).last
+    expect(consent).to_contain_text("我同意")  # the sentence itself, in the conversation
+    assert leads_of(stack, company) == []
+    click_reply(page, "同意")
+    expect(page.locator(BOT_MSGS).last).to_contain_text("已登记")
+    [lead] = leads_of(stack, company)
+    assert (lead.needs, lead.contact, lead.channel) == ("policy", "li.ming@qingsong.example", "socketio")
+    assert DECLINED in lead.questions
+    wait_for_webhook(stack, lead.id)
+    assert page.js_errors == [] and page.console_errors == []
+
+
+def test_the_input_shows_its_limit_before_it_is_hit(page: Any, web_url: str) -> None:
+    page.goto(web_url + "/")
+    open_widget(page)
+    box, counter = page.locator(".pc-input"), page.locator(".pc-count")
+    box.fill("园" * 100)
+    expect(counter).to_be_hidden()
+    box.fill("园" * 450)
+    expect(counter).to_be_visible()
+    expect(counter).to_have_text("450/500 字")
+    box.press_sequentially("区" * 60)  # typing stops at the cap, and says so
+    assert len(box.input_value()) == 500
+    expect(counter).to_contain_text("500 字上限")
+
+
+def test_related_questions_appear_as_buttons_under_an_answer(page: Any, web_url: str) -> None:
+    page.goto(web_url + "/")
+    open_widget(page)
+    ask(page, "科创中心在哪里？")
+    answer = page.locator(BOT_MSGS).filter(has=page.locator(".pc-source-title")).last
+    expect(answer).to_be_visible()
+    related = answer.locator(".pc-reply")
+    expect(related.first).to_be_visible()
+    assert 1 <= related.count() <= 3
+    assert all(text.endswith("？") for text in related.all_inner_texts())  # questions, asked on a click

@@ -37,7 +37,8 @@ UNANSWERABLE = "园区食堂的菜单是什么？"  # the article says nothing a
 
 ZH_CITATION = re.compile(r"^根据《(?P<title>[^》]+)》(?:（(?P<section>[^）]+)）)?：(?P<quote>.+)$", re.S)
 EN_CITATION = re.compile(r"^According to 《(?P<title>[^》]+)》(?: \((?P<section>[^)]+)\))?: (?P<quote>.+)$", re.S)
-PAYLOAD_FIELDS = {"id", "source", "title", "section", "text", "score", "sentence"}
+PAYLOAD_FIELDS = {"id", "source", "title", "section", "text", "score", "sentence",
+                  "url", "published", "publisher", "link", "stale"}  # the article's metadata (README)
 
 
 # --- how the action server is configured -------------------------------------------------
@@ -149,7 +150,10 @@ def assert_refusal(messages: list[dict[str, Any]], key: str, lang: str) -> None:
     expected = reply(key, lang)
     assert messages[0]["text"] == expected.text
     assert [b["payload"] for b in messages[0]["buttons"]] == [b.payload for b in TOPIC_BUTTONS[lang]]
-    assert {k: v for k, v in payload(messages).items() if k != "message_id"} == {"grounded": False, "sources": []}
+    got = payload(messages)
+    assert (got["grounded"], got["sources"]) == (False, [])  # a refusal cites nothing
+    # Related questions when any are near; the question log's id when the question was logged.
+    assert set(got) <= {"grounded", "sources", "suggestions", "message_id"}
 
 
 # --- answers ---------------------------------------------------------------------------
@@ -169,6 +173,8 @@ def test_grounded_answer_quotes_and_cites_the_article(
     assert (row.message_id, row.outcome, row.question) == (body["message_id"], "answered", WHERE)
     assert row.answer == messages[0]["text"]  # what the bot said, as the console shows it
     assert [s["id"] for s in row.sources] == [s["id"] for s in body["sources"]]
+    # The related questions come both as the answer's buttons and in the payload, beside message_id.
+    assert [b["payload"] for b in messages[0]["buttons"]] == body.get("suggestions", [])
     assert row.probability == pytest.approx(service.explain(WHERE)[1].score)
 
 

@@ -46,7 +46,8 @@ def test_ask_json_has_the_documented_shape(run):
     data = json.loads(run("ask", "--json", "-k", "2", "沙磁英才计划是什么？").stdout)
     assert set(data) == {"question", "answer", "grounded", "outcome", "sources", "related"}
     assert data["grounded"] and "沙磁英才计划" in data["answer"] and 1 <= len(data["sources"]) <= 2
-    assert set(data["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence"}
+    assert set(data["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence",
+                                        "url", "published", "publisher", "link", "stale"}  # the first seven kept as they were
 
 
 def test_stdin_mode_answers_line_by_line_and_survives_bad_lines(run):

@@ -42,7 +42,8 @@ def test_payload_of_a_grounded_answer_lists_every_source_with_its_fields() -> No
     payload = answer_payload(grounded("zh"))
     assert payload["grounded"] is True
     assert [s["title"] for s in payload["sources"]] == ["大学城科技园", "另一篇"]
-    assert set(payload["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence"}
+    assert set(payload["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence",
+                                        "url", "published", "publisher", "link", "stale"}  # the first seven kept as they were
 
 
 def test_payload_of_no_answer_cites_nothing() -> None:
@@ -59,3 +60,20 @@ def test_a_related_passage_is_said_not_to_answer() -> None:
     assert answer_payload(near) == {"grounded": False, "sources": [], "related": [near.related[0].to_dict()]}
     english = format_related(Answer("q", "", False, lang="en", outcome="related", related=near.related), "the park")
     assert english.startswith("The articles of the park don't answer this directly") and "(in Chinese)" in english
+
+
+def dated(stale: bool) -> Answer:
+    cited = Source("p1", "park.pdf", "园区政策汇编", "租金", "人才公寓租金减半。", 0.9, "人才公寓租金减半。",
+                   url="https://park.example/policy", published="2019-03-01", publisher="管委会", stale=stale)
+    return Answer("q", "人才公寓租金减半。", True, [cited], "zh")
+
+
+def test_an_answer_from_an_old_article_says_when_it_was_published() -> None:
+    assert format_answer(dated(stale=True)).endswith("（该文发布于2019-03-01，内容可能已有变化。）")
+    assert "2019-03-01" not in format_answer(dated(stale=False))
+
+
+def test_the_shell_citation_line_names_publisher_date_and_url() -> None:
+    text = format_answer(dated(stale=False), citation=True)
+    assert text.splitlines()[-1] == "来源：《园区政策汇编》租金（管委会，2019-03-01） https://park.example/policy"
+    assert "\n" not in format_answer(dated(stale=False))  # other channels show source cards instead

@@ -171,3 +171,14 @@ def test_english_question_naming_a_chinese_programme_gets_english_channel_texts(
     # Options of a reply without a language of its own follow the answer's rule.
     text = format_messages([{"text": question, "buttons": [{"title": "Policies", "payload": "p"}]}])
     assert "Reply with a number:" in text.text
+
+
+def test_the_source_line_names_publisher_date_and_url_once_per_article() -> None:
+    article = {"source": "policy.pdf", "title": "扶持政策汇编", "publisher": "园区管委会", "published": "2024-03-01",
+               "url": "https://park.example/policy.pdf"}
+    custom = {"grounded": True, "sources": [{**article, "section": "租金"}, {**article, "section": "补贴"},
+                                            {"source": "news.txt", "title": "开园新闻", "section": ""}]}
+    assert sources_line(custom, "zh") == (
+        "来源：《扶持政策汇编》租金、补贴（园区管委会，2024-03-01） https://park.example/policy.pdf；《开园新闻》")
+    assert sources_line(custom, "en") == (
+        "Source: 《扶持政策汇编》租金, 补贴 (园区管委会, 2024-03-01) https://park.example/policy.pdf; 《开园新闻》")

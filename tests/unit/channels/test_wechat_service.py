@@ -18,7 +18,7 @@ from channels.wechat.fake_api import FakeWeChatApi
 from channels.wechat.service import WeChatService
 from channels.wechat.signature import compute_signature
 from channels.wechat.xmlmsg import build_xml, parse_message, parse_xml_fields
-from knowledge.phrases import both, phrase
+from knowledge.phrases import TOPIC_BUTTONS, both, phrase
 
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 APPID = "wx-test"
@@ -269,7 +269,24 @@ def test_menu_click_sends_its_key_to_the_bot() -> None:
     assert bot.calls == [("o-user", "/ask_policy")]
 
 
-@pytest.mark.parametrize("msg_type", ["image", "voice", "video", "location", "link", "file"])
+def test_menu_clicks_on_topic_keys_ask_the_topic_questions() -> None:
+    service, bot = make()
+    for n, key in enumerate(("TOPIC_POLICIES", "CONTACT_OFFICER")):
+        body = text_xml("", msg_type="event", Event="CLICK", EventKey=key, CreateTime=1700000000 + n)
+        asyncio.run(service.handle(query(), body))
+    assert bot.calls == [("o-user", TOPIC_BUTTONS["zh"][0].payload), ("o-user", phrase("lead_offer_button", "zh"))]
+
+
+@pytest.mark.parametrize("recognition", [None, "", "   "])
+def test_voice_without_a_transcript_asks_for_text(recognition: str | None) -> None:
+    service, bot = make()
+    fields = {} if recognition is None else {"Recognition": recognition}
+    reply = asyncio.run(service.handle(query(), text_xml("", msg_type="voice", MediaId="m", **fields)))
+    assert reply_content(reply.body) == both("voice_unrecognised")
+    assert bot.calls == []
+
+
+@pytest.mark.parametrize("msg_type", ["image", "video", "location", "link", "file"])
 def test_non_text_messages_get_a_polite_text_only_reply(msg_type: str) -> None:
     service, bot = make()
     reply = asyncio.run(service.handle(query(), text_xml("", msg_type=msg_type, MediaId="m")))

@@ -8,7 +8,7 @@ import pytest
 from knowledge.ingest import read_articles
 from knowledge.phrases import KEYS, TOPIC_BUTTONS, both, detect_lang, phrase, reply
 
-VALUES = {"limit": 500, "seconds": 3}  # the placeholders some texts have besides the park's name
+VALUES = {"date": "2019-03-01", "limit": 500, "seconds": 3, "number": "#7", "via": "phone", "time": "9-11", "consent": "…"}  # placeholders besides the park
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,5 @@
+import sys
+
+from leads.cli import main
+
+sys.exit(main())
