@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -83,6 +84,21 @@ class Stack:
 
 def _port(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """The session's one headless Chromium, shared by test_widget.py and test_console_e2e.py:
+    Playwright's sync API cannot start a second instance on the thread where one runs."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_widget import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

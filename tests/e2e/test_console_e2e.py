@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -28,20 +27,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 CANTEEN = "园区食堂的菜单是什么？"
 ANSWER = "园区食堂供应早中晚三餐，菜单每周一在园区服务号公布。"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    import os
-
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                                     args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def rest(stack: Any, text: str, sender: str = "console-e2e") -> tuple[str, dict[str, Any]]:
