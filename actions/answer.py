@@ -117,9 +117,10 @@ class ActionAnswerQuestion(Action):
             # Not an answer: the closest passage, said to be only that; the staff still see the question.
             said = format_related(answer, self._settings.park_name(answer.lang))
             dispatcher.utter_message(text=said)
-            did_you_mean(dispatcher, answer.lang, suggestions)
             logged = self._record(tracker, text, answer, trace.score, said)
+            # The payload right after the text it belongs to: the widget puts 👍/👎 under that text.
             dispatcher.utter_message(json_message={**answer_payload(answer, suggestions), **logged})
+            did_you_mean(dispatcher, answer.lang, suggestions)
         else:  # a related passage that is not shown is no answer: declined
             self._send_refusal(dispatcher, intent, answer.lang, answer, suggestions,
                                lambda said: self._record(tracker, text, answer, trace.score, said, "declined"))
@@ -141,10 +142,10 @@ class ActionAnswerQuestion(Action):
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
         said = reply(key, lang, self._settings.park_name(lang))
         dispatcher.utter_message(**said.message())
-        did_you_mean(dispatcher, lang, suggestions or [])
         logged = log(said.text) if log else {}
         # A refusal cites nothing.
         dispatcher.utter_message(json_message={**answer_payload(None, suggestions or ()), **logged})
+        did_you_mean(dispatcher, lang, suggestions or [])
 
     def _record(
         self, tracker: Tracker, text: str, answer: Answer, probability: float, said: str, outcome: str | None = None
