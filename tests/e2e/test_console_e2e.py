@@ -1,10 +1,8 @@
 """The staff console in a real headless Chromium against the running stack (`make run`'s): sign in,
 find a question the bot could not answer in the inbox, write an answer, ask the bot again over REST
-and get the curated answer with its citation. Also: CSRF and unauthenticated requests refused,
+and get the curated answer with its citation; a 👎 in the widget lands in the inbox, and the answer
+written for it is what the widget says next. Also: CSRF and unauthenticated requests refused,
 wrong passwords locked out, a CSV with bad rows imports nothing. Prints the figures of the report.
-
-The action server's question log is another change; until it lands, the test writes the inbox's
-row for the question it asked the bot into the stack's database itself, as the action would.
 """
 
 from __future__ import annotations
@@ -163,3 +161,42 @@ def test_refusals_csrf_unauthenticated_lockout_and_csv(stack: Any, browser: Any)
     expect(other).to_have_url(re.compile(r"/signin"))
     context.close()
     db.dispose()
+
+
+def test_a_thumbs_down_in_the_widget_lands_in_the_inbox_and_its_answer_reaches_the_widget(
+        stack: Any, browser: Any) -> None:
+    from test_widget import _new_page, ask, open_widget
+
+    if stack.web is None:
+        pytest.skip("no web demo")
+    question = "科技创意天地的总投资是多少？"  # the article answers it: only the 👎 puts it in the inbox
+    written = "科技创意天地的投资以管委会最新公布为准，欢迎联系招商部门了解。"
+    widget = _new_page(browser)
+    console = browser.new_context(locale="zh-CN").new_page()
+    db = Database(f"sqlite:///{stack.database}")
+    try:
+        widget.goto(stack.web + "/")
+        open_widget(widget)
+        reply = ask(widget, question)
+        votes = reply.locator(".pc-feedback")
+        votes.get_by_role("button", name="没有帮助").click()
+        expect(votes.locator(".pc-vote-status")).to_have_text("感谢您的反馈！")
+
+        sign_in(console, stack.console, "admin", stack.console_password)
+        group = console.locator("section.group", has=console.get_by_role("heading", name=re.compile(question)))
+        expect(group).to_have_count(1)
+        expect(group.locator(".meta")).to_contain_text("👎 1")
+        group.get_by_label("写答复 Write an answer").fill(written)
+        group.get_by_role("button", name="保存答复 Save answer").click()
+        expect(console.locator(".flash")).to_contain_text("curated answer #")
+
+        again = ask(widget, question)
+        expect(again).to_contain_text(f"本园区的答复（{date.today().isoformat()}）：{written}")
+        assert widget.js_errors == []
+    finally:
+        with db.session() as s:  # the stack is shared: later tests ask about this park unaided
+            for entry in s.scalars(select(FaqEntry).where(FaqEntry.answer == written)):
+                s.delete(entry)
+        db.dispose()
+        widget.context.close()
+        console.context.close()
