@@ -36,7 +36,10 @@ def _form_meta(visit: Visit) -> ArticleMeta:
 
 async def _articles_view(visit: Visit, status: int = 200, error: str = "") -> Response:
     store = visit.console.articles
-    articles = await run_in_threadpool(store.list)
+    try:
+        articles = await run_in_threadpool(store.list)
+    except KnowledgeError as exc:  # e.g. no articles folder yet (the first upload creates it)
+        articles, error = [], error or str(exc)
     with visit.console.db.session() as db:
         quoted = quote_counts(db)
     return visit.render("articles.html", status=status, articles=articles, quoted=quoted, error=error,
