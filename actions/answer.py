@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -20,9 +21,9 @@ from actions.formatting import (
 )
 from actions.knowledge_provider import KnowledgeProvider
 from actions.lead_offer import LeadOffer
+from actions.question_log import QuestionRecorder, channel_of
 from actions.related import did_you_mean, suggest
 from actions.settings import ActionSettings
-from actions.unanswered import UnansweredLog
 from knowledge.errors import InvalidQuestionError, KnowledgeError
 from knowledge.phrases import detect_lang, reply
 from knowledge.text import sanitize
@@ -37,7 +38,9 @@ class ActionAnswerQuestion(Action):
     """Answers park questions, low-confidence messages and out-of-scope requests alike.
 
     Retrieval decides grounding; the intent only chooses the wording of a refusal.
-    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload.
+    Every turn also sends `{"grounded": bool, "sources": [...]}` as a custom payload (plus `related`
+    and `suggestions` when there are any), with the `message_id` of the question's entry in the
+    question log when it was logged (feedback names it).
     """
 
     def __init__(
@@ -45,11 +48,12 @@ class ActionAnswerQuestion(Action):
         provider: KnowledgeProvider | None = None,
         settings: ActionSettings | None = None,
         curated: LiveFaq | None = None,
+        recorder: QuestionRecorder | None = None,
     ) -> None:
         self._settings = settings or ActionSettings.from_env()
         self._knowledge = provider or KnowledgeProvider()
         self._curated = curated or LiveFaq(Database.from_env)  # the staff's answers, before retrieval
-        self._unanswered = UnansweredLog.from_settings(self._settings)
+        self._log = recorder or QuestionRecorder()
         self._offer = LeadOffer(self._settings)
         # No usable index: the action server stops here with a message naming the fix.
         # The service itself is loaded in the serving process (actions/knowledge_provider.py).
@@ -77,9 +81,12 @@ class ActionAnswerQuestion(Action):
                 lang = detect_lang(text, default=fallback_lang)
                 park = self._settings.park_name(lang)
                 dispatcher.utter_message(text=format_curated(curated, park, lang))
-                dispatcher.utter_message(json_message=curated_payload(curated, park, lang))
+                payload = curated_payload(curated, park, lang)
+                logged = self._logged(tracker, text, lambda sender, channel: self._log.record_curated(
+                    sender, channel, text, lang, curated, payload["sources"]))
+                dispatcher.utter_message(json_message={**payload, **logged})
                 return [SlotSet("lang", lang), SlotSet("last_question", text)]
-            answer = service.ask(text, previous=previous)
+            answer, trace = service.explain(text, previous=previous)
             followup = previous is not None and answer.followup
         except InvalidQuestionError:
             limit = service.settings.max_question_chars
@@ -102,17 +109,21 @@ class ActionAnswerQuestion(Action):
         if answer.grounded:
             # The shell shows no source cards: its text carries the citation line (WeChat adds its own).
             shell = tracker.get_latest_input_channel() == "cmdline"
-            dispatcher.utter_message(text=format_answer(answer, citation=shell), buttons=question_buttons(suggestions))
-            dispatcher.utter_message(json_message=answer_payload(answer, suggestions))
+            said = format_answer(answer, citation=shell)
+            dispatcher.utter_message(text=said, buttons=question_buttons(suggestions))
+            logged = self._record(tracker, text, answer, trace.score, said)
+            dispatcher.utter_message(json_message={**answer_payload(answer, suggestions), **logged})
         elif answer.related and intent != "out_of_scope":
             # Not an answer: the closest passage, said to be only that; the staff still see the question.
-            dispatcher.utter_message(text=format_related(answer, self._settings.park_name(answer.lang)))
+            said = format_related(answer, self._settings.park_name(answer.lang))
+            dispatcher.utter_message(text=said)
+            logged = self._record(tracker, text, answer, trace.score, said)
+            # The payload right after the text it belongs to: the widget puts 👍/👎 under that text.
+            dispatcher.utter_message(json_message={**answer_payload(answer, suggestions), **logged})
             did_you_mean(dispatcher, answer.lang, suggestions)
-            dispatcher.utter_message(json_message=answer_payload(answer, suggestions))
-            self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
-        else:
-            self._send_refusal(dispatcher, intent, answer.lang, answer, suggestions)
-            self._unanswered.append(tracker.sender_id, text, answer.lang, intent)
+        else:  # a related passage that is not shown is no answer: declined
+            self._send_refusal(dispatcher, intent, answer.lang, answer, suggestions,
+                               lambda said: self._record(tracker, text, answer, trace.score, said, "declined"))
         declined = not answer.grounded and intent != "out_of_scope"  # a person may help where articles did not
         return [
             SlotSet("lang", answer.lang),
@@ -126,11 +137,32 @@ class ActionAnswerQuestion(Action):
     def _send_refusal(
         self, dispatcher: CollectingDispatcher, intent: str | None, lang: str, answer: Answer | None,
         suggestions: list[str] | None = None,
+        log: Callable[[str], dict[str, str]] | None = None,
     ) -> None:
         key = "out_of_scope" if intent == "out_of_scope" else "not_grounded"
-        dispatcher.utter_message(**reply(key, lang, self._settings.park_name(lang)).message())
+        said = reply(key, lang, self._settings.park_name(lang))
+        dispatcher.utter_message(**said.message())
+        logged = log(said.text) if log else {}
+        # A refusal cites nothing.
+        dispatcher.utter_message(json_message={**answer_payload(None, suggestions or ()), **logged})
         did_you_mean(dispatcher, lang, suggestions or [])
-        dispatcher.utter_message(json_message=answer_payload(None, suggestions or ()))  # a refusal cites nothing
+
+    def _record(
+        self, tracker: Tracker, text: str, answer: Answer, probability: float, said: str, outcome: str | None = None
+    ) -> dict[str, str]:
+        """Log the question and what the bot `said` for the staff; `{"message_id": …}` for the payload,
+        {} if it failed."""
+        return self._logged(tracker, text, lambda sender, channel: self._log.record(
+            sender, channel, text, answer, probability, said, outcome))
+
+    @staticmethod
+    def _logged(tracker: Tracker, text: str, write: Callable[[str, str], str]) -> dict[str, str]:
+        try:
+            channel = channel_of(tracker.latest_message, tracker.get_latest_input_channel())
+            return {"message_id": write(tracker.sender_id, channel)}
+        except Exception:  # the log must never cost the user the answer
+            logger.exception("could not log the question %r", text[:80])
+            return {}
 
     @staticmethod
     def _apologise(dispatcher: CollectingDispatcher, lang: str) -> list[dict[str, Any]]:

@@ -21,7 +21,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.lead_validation import clean_text, looks_like_question, parse_consent, parse_contact, parse_needs
 from actions.settings import ActionSettings
-from actions.unanswered import UnansweredLog
 from knowledge.phrases import (
     CONTACT_KINDS,
     LEAD_CONSENT_CHOICES,
@@ -35,6 +34,7 @@ from knowledge.settings import LeadSettings, StoreEnv
 from leads import repository
 from leads.handoff import deliver, in_background, retry_undelivered
 from store.db import Database
+from store.pseudonym import Pseudonyms
 
 logger = logging.getLogger(__name__)
 
@@ -276,10 +276,11 @@ class ActionSubmitLead(Action):
     and tells the investor what happens next."""
 
     def __init__(self, settings: ActionSettings | None = None, leads: LeadSettings | None = None,
-                 db: Database | None = None) -> None:
+                 db: Database | None = None, pseudonyms: Pseudonyms | None = None) -> None:
         self._park = _Park(settings)
         self._leads = leads or LeadSettings.from_env()
-        self._pseudonyms = UnansweredLog.from_settings(self._park.settings)
+        # The question log's pseudonyms (same function, same key): a lead and its questions match.
+        self._pseudonyms = pseudonyms or Pseudonyms.from_env()
         self._db = db
         self._migrated = False
         self._opening = threading.Lock()  # the start-up hand-off thread may open it at the same time
@@ -314,7 +315,7 @@ class ActionSubmitLead(Action):
             preferred_time=tracker.get_slot("lead_time") or "",
             consent_text=phrase("lead_consent", lang, park),
             channel=tracker.get_latest_input_channel() or "",
-            sender_hash=self._pseudonyms.pseudonym(tracker.sender_id),
+            sender_hash=self._pseudonyms(tracker.sender_id),
             lang=lang,
             questions=conversation_questions(tracker),
         )

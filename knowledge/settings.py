@@ -275,7 +275,8 @@ def public_url(configured: str, rasa_port: int) -> str:
 
 
 def _cors() -> Any:
-    return var("BOT_CORS", (), "browser origins allowed to call Rasa (CORS on REST, the Origin check of Socket.IO); "
+    return var("BOT_CORS", (), "browser origins allowed to call Rasa (CORS on REST, the Origin check of Socket.IO) and "
+               "the feedback endpoint; "
                "an entry with * \\ ] or ? is a regular expression matched from the start (anchor it with $); "
                "unset under a bare `rasa run`: any origin", shown="the web demo's origins (`make run`)",
                expect="origins separated by spaces, such as https://park.example")
@@ -285,6 +286,46 @@ def _message_chars() -> Any:
     return var("BOT_MAX_MESSAGE_CHARS", 500, "longest message: the channels answer a longer one with \"please ask a "
                "shorter question\" before Rasa sees it, and the knowledge library refuses a longer question",
                old=("KB_MAX_QUESTION_CHARS",), ge=1)
+
+
+# The public endpoints' guard: the Rasa channels and the web demo's feedback endpoint.
+def _rate_limit() -> Any:
+    return var("BOT_RATE_LIMIT", Rate(20, 60), "messages per sender in a window that opens with its first message; "
+               "over it a polite \"slow down\", and Rasa never sees the message (the feedback endpoint counts votes "
+               "per sender the same way)")
+
+
+def _rate_limit_ip() -> Any:
+    return var("BOT_RATE_LIMIT_IP", Rate(60, 60), "messages per client address (REST answers 429): a client can "
+               "invent sender ids, not addresses")
+
+
+def _rate_limit_exempt() -> Any:
+    return var("BOT_RATE_LIMIT_EXEMPT", ("127.0.0.1", "::1"), "addresses never limited per address (this host's "
+               "own tools, monitoring; `none`: no exemption)")
+
+
+def _trusted_proxies() -> Any:
+    return var("BOT_TRUSTED_PROXIES", (), "reverse proxies whose X-Forwarded-For names the client (unset: the "
+               "header is ignored, so a client cannot choose its address)")
+
+
+def _rate_limit_storage() -> Any:
+    return var("BOT_RATE_LIMIT_STORAGE", "", "where the counts live, a `limits` storage URI (unset: Redis when "
+               "`REDIS_HOST` is set, so every server counts against one limit; else this process's memory)",
+               secret=True, shown="Redis or memory")
+
+
+def _redis_host() -> Any:
+    return var("REDIS_HOST", "", "the scale-out Redis (lock store, rate limits; `bot/endpoints.scaleout.yml` reads it too)")
+
+
+def _redis_port() -> Any:
+    return var("REDIS_PORT", 6379, "its port", ge=1, le=65535)
+
+
+def _redis_password() -> Any:
+    return var("REDIS_PASSWORD", "", "its password", secret=True, shown="none")
 
 
 @table
@@ -318,21 +359,14 @@ class ChannelEnv(_Table):
     max_message_chars: int = _message_chars()
     reply_timeout: float = var("BOT_REPLY_TIMEOUT", 30.0, "seconds a message may take before the channel apologises "
                                "(Rasa's own action-server timeout is fixed at 300 s)", gt=0)
-    rate_limit: Rate | None = var("BOT_RATE_LIMIT", Rate(20, 60), "messages per sender in a window that opens with "
-                                  "its first message; over it a polite \"slow down\", and Rasa never sees the message")
-    rate_limit_ip: Rate | None = var("BOT_RATE_LIMIT_IP", Rate(60, 60), "messages per client address (REST answers "
-                                     "429): a client can invent sender ids, not addresses")
-    rate_limit_exempt: Networks = var("BOT_RATE_LIMIT_EXEMPT", ("127.0.0.1", "::1"), "addresses never limited per "
-                                      "address (this host's own tools, monitoring; `none`: no exemption)")
-    trusted_proxies: Networks = var("BOT_TRUSTED_PROXIES", (), "reverse proxies whose X-Forwarded-For names the client "
-                                    "(unset: the header is ignored, so a client cannot choose its address)")
-    rate_limit_storage: str = var("BOT_RATE_LIMIT_STORAGE", "", "where the counts live, a `limits` storage URI "
-                                  "(unset: Redis when `REDIS_HOST` is set, so every server counts against one "
-                                  "limit; else this process's memory)", secret=True, shown="Redis or memory")
-    redis_host: str = var("REDIS_HOST", "", "the scale-out Redis (lock store, rate limits; "
-                          "`bot/endpoints.scaleout.yml` reads it too)")
-    redis_port: int = var("REDIS_PORT", 6379, "its port", ge=1, le=65535)
-    redis_password: str = var("REDIS_PASSWORD", "", "its password", secret=True, shown="none")
+    rate_limit: Rate | None = _rate_limit()
+    rate_limit_ip: Rate | None = _rate_limit_ip()
+    rate_limit_exempt: Networks = _rate_limit_exempt()
+    trusted_proxies: Networks = _trusted_proxies()
+    rate_limit_storage: str = _rate_limit_storage()
+    redis_host: str = _redis_host()
+    redis_port: int = _redis_port()
+    redis_password: str = _redis_password()
     cors: Words = _cors()
     menu_ttl: float = var("BOT_MENU_TTL", 1800.0, "seconds a message that is only a number picks that option of the "
                           "bot's last numbered menu (REST, the shell, the widget; 0: numbers are always plain text)",
@@ -345,19 +379,12 @@ MAX_PARK_NAME_CHARS = 80  # a name, not a paragraph: it is repeated in several r
 
 @table
 class ActionSettings(_Table):
-    """The action server (`actions/`): the park's name and the log of unanswered questions."""
+    """The action server (`actions/`): the park's name (it logs questions in the database of `store/`)."""
 
     park_name_zh: str = var("BOT_PARK_NAME_ZH", DEFAULT_PARK_NAMES["zh"], "how the bot names the park in Chinese "
                             "(greeting, out-of-scope refusal)", max_length=MAX_PARK_NAME_CHARS)
     park_name_en: str = var("BOT_PARK_NAME_EN", DEFAULT_PARK_NAMES["en"], "how the bot names the park in English",
                             max_length=MAX_PARK_NAME_CHARS)
-    unanswered_log: ResolvedPath = var("BOT_UNANSWERED_LOG", PROJECT_ROOT / "var" / "unanswered.jsonl",
-                                       "questions the articles did not answer, one JSON object per line, for the park's staff")
-    unanswered_salt: str = var("BOT_UNANSWERED_SALT", "", "key of the senders' pseudonyms in that log (unset: a random "
-                               "key kept in `unanswered.salt` next to the log)", secret=True, shown="a random key file")
-    unanswered_max_bytes: int = var("BOT_UNANSWERED_MAX_BYTES", 10 * 1024 * 1024, "the log is rotated before it grows "
-                                    "past this (0: never)", ge=0)
-    unanswered_backups: int = var("BOT_UNANSWERED_BACKUPS", 5, "rotated files kept (`unanswered.jsonl.1` … `.N`)", ge=1)
 
     @validator("park_name_zh", "park_name_en", pre=True)
     def _one_line(cls, value: str) -> str:
@@ -455,6 +482,10 @@ class StoreEnv(_Table):
     db_user: str = var("DB_USER", "", "its user")
     db_password: str = var("DB_PASSWORD", "", "its password", secret=True, shown="none")
     db_name: str = var("DB_NAME", "rasa", "its database")
+    pseudonym_salt: str = var("BOT_PSEUDONYM_SALT", "", "key of the senders' pseudonyms in the question log and "
+                              "feedback; the action server and the web demo must share it (unset: a random key kept "
+                              "in `pseudonym.salt` beside BOT_DATABASE_FILE)", old=("BOT_UNANSWERED_SALT",),
+                              secret=True, shown="a random key file")
 
 
 @table
@@ -553,12 +584,22 @@ class WeChatEnv(_Table):
 
 @table
 class WebEnv(_Table):
-    """The web demo (`python -m web.serve`): its flags win over these."""
+    """The web demo (`python -m web.serve`): its flags win over these; its feedback endpoint reads the guard's settings."""
 
     host: str = _host()
     web_port: int = _web_port()
     rasa_port: int = _rasa_port()
     public_url: HttpUrl = _public_url()
+    # The feedback endpoint (POST /api/feedback): origins of embedding sites, the same guard as the channels.
+    cors: Words = _cors()
+    rate_limit: Rate | None = _rate_limit()
+    rate_limit_ip: Rate | None = _rate_limit_ip()
+    rate_limit_exempt: Networks = _rate_limit_exempt()
+    trusted_proxies: Networks = _trusted_proxies()
+    rate_limit_storage: str = _rate_limit_storage()
+    redis_host: str = _redis_host()
+    redis_port: int = _redis_port()
+    redis_password: str = _redis_password()
 
 
 # Every settings class, in the order the README lists them.

@@ -80,9 +80,9 @@ class LocalStack:
             "BOT_ACTIONS_PORT": str(self.ports.actions),
             "BOT_WEB_PORT": str(self.ports.web),
             "BOT_PUBLIC_URL": self.url,
-            # Fresh conversations, and no benchmark questions in the real unanswered log.
+            # Fresh conversations, and no benchmark questions in the real question log.
             "BOT_TRACKER_DB": str(self.workdir / "tracker.db"),
-            "BOT_UNANSWERED_LOG": str(self.workdir / "unanswered.jsonl"),
+            "BOT_DATABASE_FILE": str(self.workdir / "bot.db"),
         }
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

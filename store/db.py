@@ -3,6 +3,7 @@ work, the schema brought to the newest revision by Alembic."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from knowledge.settings import StoreEnv
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Alembic's `context` and `op` are module globals: two threads migrating at once corrupt each other.
+_UPGRADE_LOCK = threading.Lock()
 
 
 def database_url(env: StoreEnv) -> URL:
@@ -55,7 +58,7 @@ class Database:
         """Bring the schema to `revision` (idempotent; every process may call it at start-up)."""
         from alembic import command
 
-        with self.engine.begin() as connection:
+        with _UPGRADE_LOCK, self.engine.begin() as connection:
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

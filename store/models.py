@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -56,6 +68,8 @@ class Feedback(Base):
     """A 👍 (+1) or 👎 (-1) on one answer, with an optional reason."""
 
     __tablename__ = "feedback"
+    # One vote per answer and sender: a second vote replaces the first (store/feedback.py).
+    __table_args__ = (UniqueConstraint("message_id", "sender_hash", name="uq_feedback_message_id_sender_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(64), index=True)  # the answer's QuestionLog.message_id

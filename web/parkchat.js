@@ -22,6 +22,8 @@
   const MAX_SOURCES = 8;
   const REPLY_TIMEOUT_MS = 30000;
   const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+  const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/; // an answer's id in the question log (for feedback)
+  const MAX_REASON = 500; // what POST /api/feedback accepts
   const SCRIPT = document.currentScript;
   const BASE_URL = new URL(".", (SCRIPT && SCRIPT.src) || location.href).href;
 
@@ -47,6 +49,12 @@
       you: "您：",
       bot: "助手：",
       log: "对话记录",
+      helpful: "有帮助",
+      notHelpful: "没有帮助",
+      reasonLabel: "哪里不对？（可选）",
+      reasonSend: "提交",
+      thanks: "感谢您的反馈！",
+      voteFailed: "反馈未能提交，请稍后再试。",
       count: "{n}/{max} 字",
       full: "已达 {max} 字上限，请精简后发送",
     },
@@ -71,6 +79,12 @@
       you: "You: ",
       bot: "Assistant: ",
       log: "Conversation",
+      helpful: "Helpful",
+      notHelpful: "Not helpful",
+      reasonLabel: "What was wrong? (optional)",
+      reasonSend: "Send",
+      thanks: "Thank you for your feedback!",
+      voteFailed: "Your feedback could not be sent. Please try again later.",
       count: "{n}/{max} characters",
       full: "{max}-character limit reached: please shorten your question",
     },
@@ -226,6 +240,7 @@
       sources: cleanSources(custom.sources),
     };
     if (typeof custom.grounded === "boolean") msg.grounded = custom.grounded;
+    if (MESSAGE_ID.test(str(custom.message_id, 64))) msg.messageId = custom.message_id;
     const empty = !msg.text && !msg.buttons.length && !msg.sources.length;
     return empty && msg.grounded === undefined ? null : msg;
   }
@@ -237,6 +252,8 @@
     if (raw.role === "bot") {
       const msg = fromBot(raw);
       if (msg && typeof raw.grounded === "boolean") msg.grounded = raw.grounded;
+      if (msg && MESSAGE_ID.test(str(raw.messageId, 64))) msg.messageId = raw.messageId;
+      if (msg && (raw.vote === 1 || raw.vote === -1)) msg.vote = raw.vote;
       return msg;
     }
     return null;
@@ -395,7 +412,16 @@
       str(pick("socketPath"), 200) ||
       (okScheme ? serverUrl.pathname.replace(/\/+$/, "") + "/socket.io" : "/socket.io");
     const strings = STRINGS[lang];
+    let feedbackUrl = null;
+    try {
+      // Votes go to the site that served this script (web/serve.py) unless configured otherwise.
+      const url = new URL(String(pick("feedbackUrl") || BASE_URL + "api/feedback"), location.href);
+      if (url.protocol === "http:" || url.protocol === "https:") feedbackUrl = url.href;
+    } catch (e) {
+      feedbackUrl = null;
+    }
     return {
+      feedbackUrl,
       lang,
       mode,
       origin: okScheme ? serverUrl.origin : null,
@@ -539,8 +565,82 @@
       const item = el("li", { class: "pc-msg pc-msg--" + msg.role }, msg.text ? bubble : null);
       if (isBot && msg.sources && msg.sources.length) item.append(renderSources(msg.sources));
       if (isBot && withButtons && msg.buttons && msg.buttons.length) item.append(renderButtons(msg.buttons));
+      if (isBot && msg.messageId && cfg.feedbackUrl) item.append(renderFeedback(msg));
       views.set(msg, item);
       return item;
+    }
+
+    /** 👍/👎 under an answer; 👎 is sent at once and opens an optional reason box (sent again with it). */
+    function renderFeedback(msg) {
+      const status = el("span", { class: "pc-vote-status", role: "status" });
+      const vote = (rating, button) =>
+        el(
+          "button",
+          {
+            type: "button",
+            class: "pc-vote",
+            "aria-label": button,
+            title: button,
+            "aria-pressed": msg.vote === rating ? "true" : "false",
+            "data-rating": String(rating),
+            onclick: () => {
+              sendVote(msg, rating, "", box, status);
+              reasonForm.hidden = rating !== -1;
+              if (rating === -1) reasonInput.focus();
+            },
+          },
+          rating === 1 ? "👍" : "👎",
+        );
+      const reasonInput = el("textarea", {
+        class: "pc-reason-input",
+        rows: "2",
+        maxlength: String(MAX_REASON),
+        "aria-label": t.reasonLabel,
+        placeholder: t.reasonLabel,
+      });
+      const reasonForm = el(
+        "form",
+        { class: "pc-reason", hidden: true, novalidate: true },
+        reasonInput,
+        el("button", { type: "submit", class: "pc-reason-send" }, t.reasonSend),
+      );
+      reasonForm.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const reason = reasonInput.value.trim().slice(0, MAX_REASON);
+        if (reason) sendVote(msg, -1, reason, box, status);
+        reasonForm.hidden = true;
+      });
+      const box = el(
+        "div",
+        { class: "pc-feedback" },
+        vote(1, t.helpful),
+        vote(-1, t.notHelpful),
+        status,
+        reasonForm,
+      );
+      return box;
+    }
+
+    function sendVote(msg, rating, reason, box, status) {
+      if (!store.sessionId) return;
+      for (const b of box.querySelectorAll(".pc-vote"))
+        b.setAttribute("aria-pressed", b.dataset.rating === String(rating) ? "true" : "false");
+      fetch(cfg.feedbackUrl, {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ message_id: msg.messageId, sender: store.sessionId, rating, reason }),
+      })
+        .then((response) => {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          msg.vote = rating;
+          store.save();
+          status.textContent = t.thanks;
+        })
+        .catch(() => {
+          status.textContent = t.voteFailed;
+        });
     }
 
     /** Sources grouped by article, in the order they are cited: one card per article. */
@@ -701,13 +801,15 @@
         if (msg.sources.length) last.sources = msg.sources;
         if (msg.buttons.length) last.buttons = msg.buttons;
         if (msg.grounded !== undefined) last.grounded = msg.grounded;
+        if (msg.messageId) last.messageId = msg.messageId;
         store.save();
         const item = views.get(last);
         if (item) {
           // Extend the message in place: its text node stays (no re-announcement, no detach).
-          for (const node of item.querySelectorAll(".pc-sources, .pc-replies")) node.remove();
+          for (const node of item.querySelectorAll(".pc-sources, .pc-replies, .pc-feedback")) node.remove();
           if (last.sources && last.sources.length) item.append(renderSources(last.sources));
           if (last.buttons && last.buttons.length) item.append(renderButtons(last.buttons));
+          if (last.messageId && cfg.feedbackUrl) item.append(renderFeedback(last));
         }
         scrollToEnd();
         return;

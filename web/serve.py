@@ -13,7 +13,8 @@ Configuration (flags win over environment variables, which win over the defaults
     BOT_PUBLIC_URL  the Rasa server's URL as the *browser* reaches it (default http://localhost:<BOT_RASA_PORT>)
 
 Only files with a known type inside ``web/`` are served (so this module itself is not): no
-directory listings, no dotfiles, no way out of the folder. Every response carries security
+directory listings, no dotfiles, no way out of the folder. ``POST /api/feedback`` stores the
+widget's 👍/👎 on an answer (web/feedback.py). Every response carries security
 headers; the Content-Security-Policy lets pages connect only to this site and the bot.
 """
 
@@ -31,6 +32,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from knowledge.settings import SettingsError, WebEnv, public_url
+from web.feedback import PATH as FEEDBACK_PATH
+from web.feedback import FeedbackEndpoint, Reply
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +161,32 @@ class WidgetRequestHandler(BaseHTTPRequestHandler):
             extra={"Allow": "GET, HEAD"},
         )
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    def do_POST(self) -> None:
+        feedback = self._feedback()
+        if feedback is not None:
+            forwarded = self.headers.get_all("X-Forwarded-For") or []
+            self._reply(feedback.post(self.headers, forwarded, self.client_address[0], self.rfile.read))
+
+    def do_OPTIONS(self) -> None:  # the CORS preflight of embedding sites
+        feedback = self._feedback()
+        if feedback is not None:
+            self._reply(feedback.preflight(self.headers))
+
+    def _feedback(self) -> FeedbackEndpoint | None:
+        """The feedback endpoint for its path (None once an error was sent)."""
+        if urlsplit(self.path).path != FEEDBACK_PATH:
+            self._not_allowed()
+            return None
+        if self.server.feedback is None:
+            self._reply(Reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "feedback is not available"}, {}))
+            return None
+        return self.server.feedback
+
+    def _reply(self, reply: Reply) -> None:
+        body = reply.encoded() if reply.body or reply.status != HTTPStatus.NO_CONTENT else b""
+        self._send(reply.status, body, "application/json; charset=utf-8", extra=reply.headers)
 
     def _respond(self, include_body: bool) -> None:
         config = self.server.config
@@ -205,9 +233,10 @@ class WidgetRequestHandler(BaseHTTPRequestHandler):
 class WidgetServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, config: ServeConfig) -> None:
+    def __init__(self, config: ServeConfig, feedback: FeedbackEndpoint | None = None) -> None:
         super().__init__((config.host, config.port), WidgetRequestHandler)
         self.config = config
+        self.feedback = feedback
 
 
 def parse_args(argv: Sequence[str] | None, env: Mapping[str, str] | None = None) -> ServeConfig:
@@ -239,7 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = parse_args(argv)
     try:
-        server = WidgetServer(config)
+        feedback: FeedbackEndpoint | None = FeedbackEndpoint.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Exception:  # the widget still works; votes are answered 503 and the log says why
+        log.exception("the feedback endpoint is not available: cannot open the database")
+        feedback = None
+    try:
+        server = WidgetServer(config, feedback)
     except OSError as exc:
         print(f"cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
         return 1

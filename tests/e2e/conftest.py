@@ -7,8 +7,9 @@ is ready, yields its URLs and stops everything at the end of the session.
 Ports (environment): E2E_RASA_PORT (15005), E2E_ACTIONS_PORT (15055), E2E_WEB_PORT
 (18080), E2E_CONSOLE_PORT (18090); the staff console's first admin is created with
 CONSOLE_PASSWORD below, its database is a temporary file. E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
-trains the model. Conversations and unanswered questions go to a temporary folder, and so do
-the articles folder and index (copies of the project's), which the console's tests change.
+trains the model. Conversations and the bot's database (question log, feedback) go to a temporary
+folder, and so do the articles folder and index (copies of the project's), which the console's
+tests change.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -40,9 +42,8 @@ class Stack:
     web: str | None  # base URL of the web demo; None when web/serve.py does not exist
     console: str  # base URL of the staff console
     console_password: str  # the first admin's ("admin")
-    database: Path  # the bot's SQLite database (store/)
+    database: Path  # the bot's SQLite database (store/): question log, feedback, curated answers
     log_path: Path  # everything the stack printed
-    unanswered_log: Path
     process: subprocess.Popen[bytes]
     webhook: Receiver  # the officers' webhook (LEAD_WEBHOOK_URL), a local test server
 
@@ -60,6 +61,25 @@ class Stack:
             if all(word in cmdline for word in words):
                 return child.pid
         raise LookupError(f"no stack process with {words} in its command line")
+
+    def logged_question(self, message_id: str, timeout: float = 10.0):  # -> store.models.QuestionLog
+        """The question log's row of `message_id` (written in the background: waited for)."""
+        from sqlalchemy import select
+
+        from store.db import Database
+        from store.models import QuestionLog
+
+        db = Database(f"sqlite:///{self.database}")
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                with db.session() as session:
+                    row = session.scalar(select(QuestionLog).where(QuestionLog.message_id == message_id))
+                if row is not None or time.monotonic() > deadline:
+                    return row
+                time.sleep(0.1)
+        finally:
+            db.dispose()
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -83,6 +103,21 @@ def _port(name: str, default: int) -> int:
 
 
 @pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """The session's one headless Chromium, shared by test_widget.py and test_console_e2e.py:
+    Playwright's sync API cannot start a second instance on the thread where one runs."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_widget import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
 def lead_webhook() -> Iterator[Receiver]:
     """The officers' WeCom group robot, outside the machine in production: a local server here.
     Its first call fails, so that the stack's retry is exercised too."""
@@ -96,8 +131,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, lead_webhook: Receiver) -> I
     rasa_port = _port("E2E_RASA_PORT", 15005)
     actions_port = _port("E2E_ACTIONS_PORT", 15055)
     web_port = _port("E2E_WEB_PORT", 18080)
+    database = work / "bot.db"
     console_port = _port("E2E_CONSOLE_PORT", 18090)
-    unanswered = work / "unanswered.jsonl"
     env = {
         **os.environ,
         "BOT_HOST": "127.0.0.1",
@@ -106,10 +141,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, lead_webhook: Receiver) -> I
         "BOT_WEB_PORT": str(web_port),
         "BOT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
         "BOT_TRACKER_DB": str(work / "tracker.db"),
-        "BOT_UNANSWERED_LOG": str(unanswered),
         "CONSOLE_PORT": str(console_port),
         "CONSOLE_ADMIN_PASSWORD": CONSOLE_PASSWORD,
-        "BOT_DATABASE_FILE": str(work / "bot.db"),
+        "BOT_DATABASE_FILE": str(database),
         "LEAD_WEBHOOK_URL": lead_webhook.url,
         "LEAD_WEBHOOK_BACKOFF": "0.2",
         "BOT_CORS": os.environ.get("BOT_CORS")
@@ -139,9 +173,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, lead_webhook: Receiver) -> I
             web=web,
             console=f"http://127.0.0.1:{console_port}",
             console_password=CONSOLE_PASSWORD,
-            database=work / "bot.db",
+            database=database,
             log_path=log_path,
-            unanswered_log=unanswered,
             process=process,
             webhook=lead_webhook,
         )

@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 import statistics
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -23,26 +21,14 @@ from reporting import report
 from sqlalchemy import func, select
 
 from store.db import Database
-from store.models import FaqEntry, FaqQuestion, QuestionLog
+from store.models import FaqEntry, FaqQuestion
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 CANTEEN = "园区食堂的菜单是什么？"
 ANSWER = "园区食堂供应早中晚三餐，菜单每周一在园区服务号公布。"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    import os
-
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                                     args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def rest(stack: Any, text: str, sender: str = "console-e2e") -> tuple[str, dict[str, Any]]:
@@ -67,9 +53,8 @@ def test_answer_written_in_the_console_is_what_the_bot_says_next(stack: Any, bro
     text, custom = rest(stack, CANTEEN)
     assert custom.get("grounded") is False and not custom.get("curated")  # the articles do not answer it
     db = Database(f"sqlite:///{stack.database}")
-    with db.session() as s:  # what the action's question log writes for this turn
-        s.add(QuestionLog(message_id=uuid.uuid4().hex, question=CANTEEN, outcome="declined", channel="rest",
-                          answer=text))
+    logged = stack.logged_question(custom["message_id"])  # the action's question log wrote this turn
+    assert logged is not None and (logged.question, logged.outcome, logged.answer) == (CANTEEN, "declined", text)
 
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()

@@ -277,7 +277,7 @@ def private(kb: Knowledge) -> Iterator[Private]:
         **kb.env,
         "BOT_API_TOKEN": SECRETS["BOT_API_TOKEN"],
         "BOT_REPLY_TIMEOUT": str(REPLY_TIMEOUT),
-        "BOT_UNANSWERED_LOG": str(work / "unanswered.jsonl"),
+        "BOT_DATABASE_FILE": str(work / "bot.db"),
         "BOT_RATE_LIMIT": "20/60",
         "BOT_RATE_LIMIT_IP": "10/60",
         "BOT_RATE_LIMIT_EXEMPT": "127.0.0.1",  # this test's own clients; 127.0.0.2 is limited

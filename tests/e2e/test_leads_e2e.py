@@ -68,6 +68,9 @@ def test_a_decline_turns_into_a_stored_lead_and_a_webhook_call_over_rest(stack) 
         "新能源电池材料", "office", "13812345678", "mobile", "rest")
     assert DECLINED in lead.questions and ANSWERED in lead.questions
     assert lead.consent_text.startswith("我同意") and sender not in lead.sender_hash
+    # The lead and the conversation's questions carry one pseudonym (store/pseudonym.py, one key).
+    logged = stack.logged_question(payload(decline)["message_id"])
+    assert logged is not None and logged.sender_hash == lead.sender_hash
     body = wait_for_webhook(stack, lead.id)  # its first call failed (502): retried
     assert body["msgtype"] == "markdown" and "13812345678" in body["markdown"]["content"]
     deadline = time.monotonic() + 10  # the status is recorded just after the call returns

@@ -81,14 +81,32 @@ def test_unanswerable_question_abstains_offers_topics_and_is_logged(stack) -> No
     question = "园区附近有没有三甲医院？"
     messages = send(stack, question, sender)
     assert "没有找到" in texts(messages)
-    got = payload(messages)
-    assert (got["grounded"], got["sources"]) == (False, [])  # nothing cited
-    assert set(got.get("suggestions", [])) <= {b["payload"] for b in buttons(messages)}  # 您是不是想问…
+    body = payload(messages)
+    assert (body["grounded"], body["sources"]) == (False, [])  # nothing cited
+    assert set(body) <= {"grounded", "sources", "suggestions", "message_id"}
+    assert set(body.get("suggestions", [])) <= {b["payload"] for b in buttons(messages)}  # 您是不是想问…
     assert {b["title"] for b in buttons(messages)} >= {"政策", "平台", "园区布局"}
-    records = [json.loads(line) for line in stack.unanswered_log.read_text().splitlines()]
-    assert {"question": question, "lang": "zh"}.items() <= records[-1].items()
-    # The sender is stored as a keyed hash (actions/unanswered.py), never as the id itself.
-    assert sender not in stack.unanswered_log.read_text() and len(records[-1]["sender_hash"]) == 16
+    row = stack.logged_question(body["message_id"])  # the id feedback refers to
+    assert row is not None, "the question is not in the question log"
+    assert (row.question, row.lang, row.outcome, row.channel) == (question, "zh", "declined", "rest")
+    # The sender is stored as a keyed hash (store/pseudonym.py), never as the id itself.
+    assert row.sender_hash != sender and len(row.sender_hash) == 16
+
+
+def test_a_rest_client_rates_its_answer_through_the_feedback_endpoint(stack) -> None:
+    sender = uuid.uuid4().hex
+    message_id = payload(send(stack, "科创中心在哪里？", sender))["message_id"]
+    assert stack.logged_question(message_id) is not None  # written in the background: waited for
+    url = f"{stack.web}/api/feedback"
+    vote = {"message_id": message_id, "sender": sender, "rating": -1, "reason": "不是我要找的"}
+    first = httpx.post(url, json=vote, timeout=10)
+    assert (first.status_code, first.json()) == (200, {"ok": True, "replaced": False})
+    again = httpx.post(url, json={**vote, "rating": 1, "reason": ""}, timeout=10)
+    assert again.json() == {"ok": True, "replaced": True}
+    # Another sender cannot rate this answer, nor can anyone rate an id that was never sent.
+    assert httpx.post(url, json={**vote, "sender": "someone-else"}, timeout=10).status_code == 404
+    assert httpx.post(url, json={**vote, "message_id": "never-sent"}, timeout=10).status_code == 404
+    assert httpx.post(url, json={**vote, "rating": 0}, timeout=10).json()["error"] == "rating must be 1 or -1"
 
 
 def test_chitchat_gets_an_honest_refusal(stack) -> None:

@@ -72,7 +72,7 @@ class Shell:
             "BOT_SHELL_PORT": str(SHELL_PORT),
             "BOT_ACTIONS_PORT": str(ACTIONS_PORT),
             "BOT_TRACKER_DB": str(work / "tracker.db"),
-            "BOT_UNANSWERED_LOG": str(work / "unanswered.jsonl"),
+            "BOT_DATABASE_FILE": str(work / "bot.db"),
             "PROMPT_TOOLKIT_NO_CPR": "1",  # a pty does not answer cursor position requests
         }
         self.child = pexpect.spawn(
@@ -163,6 +163,7 @@ def test_a_conversation(shell: Shell) -> None:
     assert english.text.startswith("According to 《"), english.text
 
     decline = shell.ask("园区附近有没有三甲医院？")
+    assert decline.payload.get("message_id"), decline  # logged for the staff, cmdline questions too
     assert (decline.payload["grounded"], decline.payload["sources"]) == (False, []), decline
     assert len(decline.buttons) >= 3, decline  # topics the articles do answer
     assert "《" not in decline.text  # nothing cited

@@ -48,7 +48,6 @@ def stack_env(work: Path) -> dict[str, str]:
         "CONSOLE_PORT": str(CONSOLE_PORT),
         "BOT_DATABASE_FILE": str(work / "bot.db"),
         "BOT_TRACKER_DB": str(work / "tracker.db"),
-        "BOT_UNANSWERED_LOG": str(work / "unanswered.jsonl"),
     }
 
 

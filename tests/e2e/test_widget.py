@@ -222,16 +222,6 @@ def web_url(request: pytest.FixtureRequest, bot_url: str) -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def _new_page(browser: Any, **options: Any) -> Any:
     context = browser.new_context(**{"locale": "zh-CN", "viewport": DESKTOP, **options})
     page = context.new_page()
@@ -526,6 +516,54 @@ def test_stored_history_is_untrusted_too(browser: Any) -> None:
     finally:
         page.context.close()
         server.stop()
+
+
+def test_thumbs_down_with_a_reason_is_stored_against_the_logged_question(
+    page: Any, web_url: str, request: pytest.FixtureRequest
+) -> None:
+    if "BOT_URL" in os.environ:
+        pytest.skip("the database of a stack started elsewhere is not known")
+    stack = request.getfixturevalue("stack")
+    from sqlalchemy import select
+
+    from store.db import Database
+    from store.models import Feedback, QuestionLog
+
+    page.goto(web_url + "/")
+    open_widget(page)
+    question = "科创中心在哪里？"
+    answer = ask(page, question)
+    votes = answer.locator(".pc-feedback")
+    expect(votes).to_be_visible()  # comes with the answer's custom payload (its message_id)
+    votes.get_by_role("button", name="没有帮助").click()
+    reason_box = votes.locator(".pc-reason-input")
+    expect(reason_box).to_be_focused()  # 👎 opens the optional reason box
+    reason = f"地址说得不清楚 {uuid.uuid4().hex[:8]}"
+    reason_box.fill(reason)
+    votes.get_by_role("button", name="提交").click()
+    expect(votes.locator(".pc-vote-status")).to_have_text("感谢您的反馈！")
+    expect(votes.get_by_role("button", name="没有帮助")).to_have_attribute("aria-pressed", "true")
+
+    db = Database(f"sqlite:///{stack.database}")
+    try:
+        # "感谢" already shows for the first 👎: the vote with its reason may still be on its way.
+        deadline = time.monotonic() + 10
+        while True:
+            with db.session() as session:
+                votes_with_reason = session.scalars(select(Feedback).where(Feedback.reason == reason)).all()
+            if votes_with_reason or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        with db.session() as session:
+            [vote] = session.scalars(select(Feedback).where(Feedback.reason == reason)).all()
+            logged = session.scalar(select(QuestionLog).where(QuestionLog.message_id == vote.message_id))
+            assert logged is not None and logged.question == question
+            assert (vote.rating, vote.channel, vote.sender_hash) == (-1, "socketio", logged.sender_hash)
+            # 👎 was stored at once, then replaced by the vote with its reason: one vote per answer.
+            assert len(session.scalars(select(Feedback).where(Feedback.message_id == vote.message_id)).all()) == 1
+    finally:
+        db.dispose()
+    assert page.js_errors == [] and page.console_errors == []
 
 
 class ArticleSite:

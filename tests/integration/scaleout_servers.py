@@ -304,7 +304,7 @@ class RasaCluster:
         configs = [StackConfig.from_env(stack_env(port)) for port in ports.rasa]
         build_index(configs[0])  # incremental: no work when the articles did not change
         train(configs[0])  # no-op when var/models/bot.tar.gz matches the bot's data
-        extra = {**env, "BOT_UNANSWERED_LOG": str(work / "unanswered.jsonl")}
+        extra = {**env, "BOT_DATABASE_FILE": str(work / "bot.db")}
         actions = action_server(configs[0])
         servers = []
         for number, cfg in enumerate(configs):

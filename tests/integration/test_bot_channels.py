@@ -78,8 +78,8 @@ def start_actions(cfg: StackConfig, **env: str) -> tuple[Service, Logs]:
     logs = Logs()
     service = action_server(cfg)
     service.sink = logs
-    # Questions asked here are not the project's unanswered questions.
-    service.start({"BOT_UNANSWERED_LOG": str(cfg.tracker_db.parent / "unanswered.jsonl"), **env})
+    # Questions asked here are not logged in the project's question log.
+    service.start({"BOT_DATABASE_FILE": str(cfg.tracker_db.parent / "bot.db"), **env})
     service.wait_healthy(60)
     return service, logs
 

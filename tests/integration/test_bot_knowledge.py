@@ -10,8 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswerQuestion
 from actions.knowledge_provider import KnowledgeProvider, load_service
+from actions.question_log import QuestionRecorder
 from actions.settings import ActionSettings
 from knowledge.phrases import TOPIC_BUTTONS
+from store.background import BackgroundWriter
+from store.db import Database
+from store.pseudonym import Pseudonyms
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +29,9 @@ def provider() -> KnowledgeProvider:
 
 
 def ask(provider, tmp_path: Path, text: str, last_question: str | None = None):
-    action = ActionAnswerQuestion(provider, ActionSettings(unanswered_log=tmp_path / "u.jsonl"))
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    recorder = QuestionRecorder(Pseudonyms(tmp_path / "pseudonym.salt"), BackgroundWriter(lambda: db))
+    action = ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
     tracker = Tracker(
         "it", {"lang": None, "last_question": last_question},
         {"text": text, "intent": {"name": "ask_park"}}, [], False, None, {}, "action_listen",

@@ -25,14 +25,17 @@ from starlette.testclient import TestClient
 
 from actions.answer import ActionAnswerQuestion
 from actions.knowledge_provider import KnowledgeProvider
+from actions.question_log import QuestionRecorder
 from actions.settings import ActionSettings
 from console import accounts
 from console.app import create_app
 from knowledge.service import KnowledgeService
 from knowledge.settings import ConsoleEnv, load
+from store.background import BackgroundWriter
 from store.db import Database
 from store.faq_matcher import LiveFaq
 from store.models import FaqEntry, FaqQuestion, Feedback, Lead, QuestionLog
+from store.pseudonym import Pseudonyms
 
 pytestmark = pytest.mark.integration
 
@@ -114,7 +117,10 @@ def groups(page: str) -> dict[str, tuple[str, str]]:
 
 def action_for(service: KnowledgeService, db: Database, tmp_path: Path) -> ActionAnswerQuestion:
     provider = KnowledgeProvider(factory=lambda: service, preflight=lambda: None)
-    return ActionAnswerQuestion(provider, ActionSettings(unanswered_log=tmp_path / "u.jsonl"), curated=LiveFaq(db))
+    # The action's own question log goes aside: this test scripts the console's rows itself.
+    aside = QuestionRecorder(Pseudonyms(tmp_path / "pseudonym.salt"),
+                             BackgroundWriter(lambda: Database(f"sqlite:///{tmp_path / 'log.db'}")))
+    return ActionAnswerQuestion(provider, ActionSettings(), curated=LiveFaq(db), recorder=aside)
 
 
 def ask(action: ActionAnswerQuestion, text: str) -> tuple[str, dict[str, Any]]:

@@ -22,6 +22,7 @@ from knowledge.settings import (
     Settings,
     SettingsError,
     StackEnv,
+    StoreEnv,
     WebEnv,
     WeChatEnv,
     check,
@@ -108,7 +109,6 @@ def test_secrets_are_masked_in_repr_and_errors() -> None:
         (ChannelEnv, {"BOT_RATE_LIMIT_IP": "5/0"}, "BOT_RATE_LIMIT_IP must be messages/whole seconds"),
         (ChannelEnv, {"BOT_RATE_LIMIT_EXEMPT": "10.0.0.0/33"}, "BOT_RATE_LIMIT_EXEMPT must be IP addresses"),
         (ActionSettings, {"BOT_PARK_NAME_EN": "x" * 81}, "BOT_PARK_NAME_EN must be text of at most 80 characters"),
-        (ActionSettings, {"BOT_UNANSWERED_BACKUPS": "0"}, "BOT_UNANSWERED_BACKUPS must be an integer of at least 1, got '0'"),
         (Settings, {"KB_CHUNK_SIZE": "big"}, "KB_CHUNK_SIZE must be an integer of at least 1, got 'big'"),
         (Settings, {"KB_CHUNK_OVERLAP": "220"}, "KB_CHUNK_OVERLAP must be an integer between 0 and 219"),
         (Settings, {"KB_INDEX_TYPE": "tree"}, "KB_INDEX_TYPE must be one of flat, hnsw, ivf, got 'tree'"),
@@ -147,6 +147,7 @@ def test_a_credentials_value_is_named_by_where_it_came_from() -> None:
         (WebEnv, "WEB_HOST", "BOT_HOST", "host", "0.0.0.0"),
         (StackEnv, "BOT_PORT", "BOT_RASA_PORT", "rasa_port", 6005),
         (StackEnv, "WEB_PORT", "BOT_WEB_PORT", "web_port", 9000),
+        (StoreEnv, "BOT_UNANSWERED_SALT", "BOT_PSEUDONYM_SALT", "pseudonym_salt", "pepper"),
     ],
 )
 def test_a_former_name_is_honoured_with_a_warning_naming_the_new_one(

@@ -9,7 +9,6 @@ tests/integration/test_answer_action.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -49,14 +48,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeService:
 
 
 @pytest.fixture()
-def log_path(tmp_path: Path) -> Path:
-    return tmp_path / "unanswered.jsonl"
-
-
-@pytest.fixture()
-def action(service: KnowledgeService, log_path: Path) -> ActionAnswerQuestion:
+def action(service: KnowledgeService, recorder) -> ActionAnswerQuestion:
     provider = KnowledgeProvider(lambda: service, preflight=lambda: None)
-    return ActionAnswerQuestion(provider, ActionSettings(unanswered_log=log_path, unanswered_salt="k"))
+    return ActionAnswerQuestion(provider, ActionSettings(), recorder=recorder)
 
 
 def run(action: ActionAnswerQuestion, text: str, **tracker_args):
@@ -73,7 +67,7 @@ def run(action: ActionAnswerQuestion, text: str, **tracker_args):
     ],
 )
 def test_over_long_question_is_told_the_limit_in_its_language_and_not_logged(
-    action: ActionAnswerQuestion, log_path: Path, question: str, lang: str
+    action: ActionAnswerQuestion, logged, question: str, lang: str
 ) -> None:
     assert len(question.strip()) > LIMIT
     messages, slots = run(action, question, slots={"last_question": "占地多大？"})
@@ -81,7 +75,7 @@ def test_over_long_question_is_told_the_limit_in_its_language_and_not_logged(
     assert str(LIMIT) in messages[0]["text"]
     assert messages[1]["custom"] == {"grounded": False, "sources": []}
     assert slots == {"lang": lang}  # the subject of the conversation is kept
-    assert not log_path.exists()
+    assert logged() == []
 
 
 def test_a_question_at_the_limit_is_answered_normally(action: ActionAnswerQuestion) -> None:
@@ -91,11 +85,11 @@ def test_a_question_at_the_limit_is_answered_normally(action: ActionAnswerQuesti
 
 
 def test_unsearchable_text_is_not_called_too_long(
-    action: ActionAnswerQuestion, log_path: Path
+    action: ActionAnswerQuestion, logged
 ) -> None:
     messages, slots = run(action, "？" * (LIMIT * 3), slots={"lang": "en"})
     assert messages[0]["text"] == reply("not_grounded", "en").text
-    assert slots == {"lang": "en"} and not log_path.exists()
+    assert slots == {"lang": "en"} and logged() == []
 
 
 def test_too_long_is_measured_after_the_librarys_clean_up() -> None:
