@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import routes_articles, routes_auth, routes_faq, routes_inbox, routes_misc
+from console import routes_articles, routes_auth, routes_faq, routes_figures, routes_inbox, routes_misc
 from console.knowledge_link import KnowledgeLink
 from console.rebuild import Rebuilder, index_build
 from console.sessions import SessionCodec, load_secret
@@ -83,6 +83,8 @@ def routes() -> list[Route | Mount]:
         # Article names are file names (any characters): taken from the query, not the path.
         Route("/articles/edit", routes_articles.article_edit, methods=both),
         Route("/articles/delete", routes_articles.article_delete, methods=["POST"]),
+        Route("/figures", routes_figures.figures_page),
+        Route("/figures/{name}", routes_figures.figures_csv),
         Route("/hittest", routes_misc.hittest),
         Route("/leads", routes_misc.leads),
         Route("/leads.csv", routes_misc.leads_csv),

@@ -214,7 +214,7 @@ def test_quote_counts_come_from_the_question_log(console: Console, rebuilder: Re
             db.add(QuestionLog(message_id=uuid.uuid4().hex, question="q", outcome=outcome, sources=sources))
     page = console.client.get("/articles").text
     rows = {name: page.split(f'data-article="{name}"')[1].split("</tr>")[0] for name in ("news.txt", "other.txt")}
-    assert "<td>2</td>" in rows["news.txt"]  # two answers cited it (each once), the related one did not quote it
+    assert "<td>3</td>" in rows["news.txt"]  # two answers and one related passage, each question once
     assert "<td>0</td>" in rows["other.txt"]
 
 
