@@ -1,8 +1,9 @@
 """The console's articles page in a real headless Chromium against the running stack: sign in,
 upload a PDF written here with reportlab, watch the background build reach "done", ask the bot
 over REST a question only that PDF answers and get the answer, citing the article with the date
-typed at upload. The article is deleted again the same way (the stack's articles are a copy).
-Prints the figures of the report: upload -> bot answers, build time, page load."""
+typed at upload; the quote is counted on the articles and figures pages. The article is deleted
+again the same way (the stack's articles are a copy). Prints the figures of the report: upload ->
+bot answers, build time, page loads."""
 
 from __future__ import annotations
 
@@ -108,11 +109,20 @@ def test_an_uploaded_pdf_is_indexed_in_the_background_and_answers_the_bot(stack:
     assert cited[0]["published"] == PUBLISHED and cited[0]["publisher"] == f"{PARK}管委会"
     assert "租金" in cited[0]["sentence"]
 
-    loads = []
-    for _ in range(15):
-        t = time.perf_counter()
-        assert page.request.get(f"{stack.console}/articles").status == 200
-        loads.append(time.perf_counter() - t)
+    # The action's question log counts the quote, on the articles page and in the figures.
+    page.reload()
+    expect(row.locator("td").nth(5)).to_have_text(re.compile(r"^[1-9]\d*$"))
+    page.get_by_role("link", name="数据 Figures").click()
+    expect(page.locator("svg.chart rect").first).to_be_attached()
+    expect(page.locator("table.articles tr", has_text="lanwan-rent.pdf")).to_be_visible()
+
+    loads: dict[str, list[float]] = {"/articles": [], "/figures": []}
+    for path, times in loads.items():
+        for _ in range(15):
+            t = time.perf_counter()
+            assert page.request.get(f"{stack.console}{path}").status == 200
+            times.append(time.perf_counter() - t)
+    page.goto(f"{stack.console}/articles")
 
     # Deleted the same way; the index drops it and the bot no longer cites it.
     page.once("dialog", lambda dialog: dialog.accept())
@@ -124,4 +134,4 @@ def test_an_uploaded_pdf_is_indexed_in_the_background_and_answers_the_bot(stack:
     assert not any(s.get("source") == "lanwan-rent.pdf" for s in after.get("sources", []))
     report(request, [f"console articles: upload -> build done {built_in:.0f} s, -> bot answers citing it "
                      f"{upload_to_answer:.0f} s",
-                     f"console: /articles page load p50 {statistics.median(loads) * 1000:.0f} ms"])
+                     *(f"console: {p} page load p50 {statistics.median(t) * 1000:.0f} ms" for p, t in loads.items())])
