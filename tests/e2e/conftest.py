@@ -104,7 +104,7 @@ def _port(name: str, default: int) -> int:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """The session's one headless Chromium, shared by test_widget.py and test_console_e2e.py:
+    """The session's one headless Chromium, shared by test_widget.py and the console's tests:
     Playwright's sync API cannot start a second instance on the thread where one runs."""
     sync_api = pytest.importorskip("playwright.sync_api")
     from test_widget import CHROMIUM, CHROMIUM_ARGS

@@ -8,11 +8,9 @@ bot answers, build time, page loads."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import statistics
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,7 +21,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PARK = "蓝湾生物医药产业园"
 SENTENCES = [
     f"{PARK}位于滨江新区海景路八号，总面积约三点五平方公里，主要发展创新药和医疗器械产业。",
@@ -51,15 +48,6 @@ def policy_pdf() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                                     args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def ask(stack: Any, text: str) -> dict[str, Any]:
     response = httpx.post(stack.rest_url, json={"sender": "articles-e2e", "message": text}, timeout=60)
     response.raise_for_status()
@@ -72,7 +60,8 @@ def test_an_uploaded_pdf_is_indexed_in_the_background_and_answers_the_bot(stack:
     before = ask(stack, QUESTION)
     assert not any(s.get("source") == "lanwan-rent.pdf" for s in before.get("sources", []))
 
-    page = browser.new_context(locale="zh-CN").new_page()
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
     page.goto(f"{stack.console}/articles")
     expect(page).to_have_url(re.compile(r"/signin\?next="))
     page.get_by_label("用户名 User name").fill("admin")
@@ -135,3 +124,4 @@ def test_an_uploaded_pdf_is_indexed_in_the_background_and_answers_the_bot(stack:
     report(request, [f"console articles: upload -> build done {built_in:.0f} s, -> bot answers citing it "
                      f"{upload_to_answer:.0f} s",
                      *(f"console: {p} page load p50 {statistics.median(t) * 1000:.0f} ms" for p, t in loads.items())])
+    context.close()
