@@ -15,15 +15,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import routes_auth, routes_faq, routes_inbox, routes_misc
+from console import routes_articles, routes_auth, routes_faq, routes_figures, routes_inbox, routes_misc
 from console.knowledge_link import KnowledgeLink
+from console.rebuild import Rebuilder, index_build
 from console.sessions import SessionCodec, load_secret
 from console.web import HERE, SECURITY_HEADERS, Console
-from knowledge.settings import PROJECT_ROOT, ConsoleEnv
+from knowledge.articles import ArticleStore
+from knowledge.settings import PROJECT_ROOT, ConsoleEnv, Settings
 from store.db import Database
 from store.faq_matcher import LiveFaq
 
 if TYPE_CHECKING:
+    from knowledge.embed import Embedder
     from knowledge.service import KnowledgeService
 
 SECRET_FILE = PROJECT_ROOT / "var" / "console.secret"
@@ -72,6 +75,16 @@ def routes() -> list[Route | Mount]:
         # A string, parsed by the page: Starlette's int convertor fails (500) on a 5000-digit id.
         Route("/faq/{entry_id}", routes_faq.faq_edit, methods=both),
         Route("/faq/{entry_id}/delete", routes_faq.faq_delete, methods=["POST"]),
+        Route("/articles", routes_articles.articles_page),
+        Route("/articles/upload", routes_articles.articles_upload, methods=["POST"]),
+        Route("/articles/import", routes_articles.articles_import, methods=["POST"]),
+        Route("/articles/rebuild", routes_articles.articles_rebuild, methods=["POST"]),
+        Route("/articles/status.json", routes_articles.build_status),
+        # Article names are file names (any characters): taken from the query, not the path.
+        Route("/articles/edit", routes_articles.article_edit, methods=both),
+        Route("/articles/delete", routes_articles.article_delete, methods=["POST"]),
+        Route("/figures", routes_figures.figures_page),
+        Route("/figures/{name}", routes_figures.figures_csv),
         Route("/hittest", routes_misc.hittest),
         Route("/leads", routes_misc.leads),
         Route("/leads.csv", routes_misc.leads_csv),
@@ -79,18 +92,38 @@ def routes() -> list[Route | Mount]:
     ]
 
 
-def default_service() -> KnowledgeService:
-    from knowledge.service import KnowledgeService
-    from knowledge.settings import Settings
+def default_service(settings: Settings) -> Callable[[], KnowledgeService]:
+    def load() -> KnowledgeService:
+        from knowledge.service import KnowledgeService
 
-    return KnowledgeService.from_settings(Settings.from_env())
+        return KnowledgeService.from_settings(settings)
+
+    return load
 
 
-def create_app(cfg: ConsoleEnv, db: Database, service_factory: Callable[[], KnowledgeService] = default_service,
-               secret: str | None = None) -> Starlette:
+def build_embedder(knowledge: KnowledgeLink, settings: Settings) -> Callable[[], Embedder]:
+    """The loaded service's embedder (one model in memory), or a new one when no index loads yet."""
+    def get() -> Embedder:
+        try:
+            return knowledge.service().embedder
+        except RuntimeError:  # e.g. the very first build: there is no index to load
+            from knowledge.embed import make_embedder
+
+            return make_embedder(settings)
+
+    return get
+
+
+def create_app(cfg: ConsoleEnv, db: Database, service_factory: Callable[[], KnowledgeService] | None = None,
+               secret: str | None = None, settings: Settings | None = None,
+               rebuilder: Rebuilder | None = None) -> Starlette:
+    """`settings`: the knowledge base's (articles folder, index, limits); from the environment if None.
+    `rebuilder`: runs the index build after a change (default: `knowledge build`'s, in a thread)."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["when"] = lambda t: t.strftime("%Y-%m-%d %H:%M") if isinstance(t, dt.datetime) else (t or "")
-    knowledge = KnowledgeLink(service_factory)
+    settings = settings or Settings.from_env()
+    knowledge = KnowledgeLink(service_factory or default_service(settings))
+    rebuilder = rebuilder or Rebuilder(index_build(settings, build_embedder(knowledge, settings)))
     codec = SessionCodec(secret or load_secret(cfg.secret_key, SECRET_FILE), cfg.session_hours * 3600)
 
     @contextlib.asynccontextmanager
@@ -99,6 +132,6 @@ def create_app(cfg: ConsoleEnv, db: Database, service_factory: Callable[[], Know
         yield
 
     app = Starlette(routes=routes(), lifespan=lifespan)
-    app.state.console = Console(cfg, db, codec, knowledge, LiveFaq(db), templates)
+    app.state.console = Console(cfg, db, codec, knowledge, LiveFaq(db), templates, ArticleStore(settings), rebuilder)
     app.add_middleware(SecurityHeaders)
     return app

@@ -22,7 +22,9 @@ from starlette.templating import Jinja2Templates
 
 from console.accounts import session_stamp
 from console.knowledge_link import KnowledgeLink
+from console.rebuild import Rebuilder
 from console.sessions import COOKIE, SessionCodec, SessionData, new_session, same_token
+from knowledge.articles import ArticleStore
 from knowledge.settings import ConsoleEnv
 from store.db import Database
 from store.faq_matcher import LiveFaq
@@ -48,6 +50,8 @@ class Console:
     knowledge: KnowledgeLink
     faq: LiveFaq
     templates: Jinja2Templates
+    articles: ArticleStore
+    rebuilder: Rebuilder
 
 
 @dataclass
@@ -106,9 +110,10 @@ def same_origin(request: Request) -> bool:
     return f"{parts.scheme}://{parts.netloc}" == f"{request.url.scheme}://{request.url.netloc}"
 
 
-def page(*, signed_in: bool = True, admin: bool = False, max_body: int | None = MAX_FORM_BYTES
-         ) -> Callable[[Handler], Callable]:
-    """`max_body`: the largest request (None: an upload, CONSOLE_MAX_UPLOAD_BYTES and the form around it)."""
+def page(*, signed_in: bool = True, admin: bool = False,
+         max_body: int | Callable[[Console], int] | None = MAX_FORM_BYTES) -> Callable[[Handler], Callable]:
+    """`max_body`: the largest request (None: a CSV upload, CONSOLE_MAX_UPLOAD_BYTES and the form around it;
+    a function: the limit it reads from the console's settings, e.g. an article's)."""
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
@@ -123,7 +128,8 @@ def page(*, signed_in: bool = True, admin: bool = False, max_body: int | None = 
             if admin and not (user and user.is_admin):
                 return finish(visit, PlainTextResponse("only an admin may do this", status_code=403))
             if request.method == "POST":
-                limit = max_body if max_body is not None else console.cfg.max_upload_bytes + 16 * 1024
+                limit = (console.cfg.max_upload_bytes + 16 * 1024 if max_body is None
+                         else max_body(console) if callable(max_body) else max_body)
                 refused = await read_form(visit, limit)
                 if refused is not None:
                     return finish(visit, refused)

@@ -490,7 +490,7 @@ class StoreEnv(_Table):
 
 @table
 class ConsoleEnv(_Table):
-    """The staff console (`python -m console`, started by `make run`): sign-in, inbox, curated answers, leads."""
+    """The staff console (`python -m console`, started by `make run`): sign-in, inbox, curated answers, articles, figures, leads."""
 
     host: str = _host()
     port: int = _console_port()

@@ -50,11 +50,10 @@ def print_figures(figures: Figures, seconds: float, console: Console | None = No
     console.print(f"[dim]computed in {seconds * 1000:.0f} ms[/dim]")
 
 
-def write_csv(figures: Figures, folder: Path) -> list[Path]:
-    """One CSV file per table in `folder` (UTF-8 with a BOM, so that Excel reads Chinese)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def csv_tables(figures: Figures) -> dict[str, list[list[object]]]:
+    """Each CSV file's rows, header first (the CLI writes them to files, the console serves them)."""
     ratio = figures.feedback_ratio
-    contents: dict[str, list[list[object]]] = {
+    return {
         "per_day.csv": [["day", "channel", "questions"], *map(list, figures.per_day)],
         "outcomes.csv": [["outcome", "questions", "share"], *([o, n, round(s, 4)] for o, n, s in outcome_rows(figures))],
         "top_questions.csv": [["question", "asked"], *map(list, figures.top_questions)],
@@ -64,6 +63,12 @@ def write_csv(figures: Figures, folder: Path) -> list[Path]:
                          [figures.votes_up, figures.votes_down, "" if ratio is None else round(ratio, 4),
                           figures.answers_voted]],
     }
+
+
+def write_csv(figures: Figures, folder: Path) -> list[Path]:
+    """One CSV file per table in `folder` (UTF-8 with a BOM, so that Excel reads Chinese)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    contents = csv_tables(figures)
     written = []
     for name in CSV_FILES:
         path = folder / name

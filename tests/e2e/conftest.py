@@ -7,12 +7,15 @@ is ready, yields its URLs and stops everything at the end of the session.
 Ports (environment): E2E_RASA_PORT (15005), E2E_ACTIONS_PORT (15055), E2E_WEB_PORT
 (18080), E2E_CONSOLE_PORT (18090); the staff console's first admin is created with
 CONSOLE_PASSWORD below, its database is a temporary file. E2E_START_TIMEOUT (900 s) covers a first run that builds the index and
-trains the model. Conversations and the bot's database (question log, feedback) go to a temporary folder.
+trains the model. Conversations and the bot's database (question log, feedback) go to a temporary
+folder, and so do the articles folder and index (copies of the project's), which the console's
+tests change.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -82,13 +85,26 @@ class Stack:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+def own_knowledge(work: Path) -> dict[str, str]:
+    """A copy of the articles folder and of its published build (when there is one: then the
+    stack's `knowledge build` finds it up to date), so that no test changes the project's."""
+    articles, index = work / "articles", work / "index"
+    shutil.copytree(ROOT / "knowledge" / "articles", articles)
+    published = ROOT / "var" / "index" / "current"
+    if published.is_dir():
+        build = published.resolve()
+        shutil.copytree(build, index / "builds" / build.name)
+        os.symlink(Path("builds") / build.name, index / "current")
+    return {"KB_ARTICLES_DIR": str(articles), "KB_INDEX_DIR": str(index)}
+
+
 def _port(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """The session's one headless Chromium, shared by test_widget.py and test_console_e2e.py:
+    """The session's one headless Chromium, shared by test_widget.py and the console's tests:
     Playwright's sync API cannot start a second instance on the thread where one runs."""
     sync_api = pytest.importorskip("playwright.sync_api")
     from test_widget import CHROMIUM, CHROMIUM_ARGS
@@ -132,6 +148,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, lead_webhook: Receiver) -> I
         "LEAD_WEBHOOK_BACKOFF": "0.2",
         "BOT_CORS": os.environ.get("BOT_CORS")
         or f"http://localhost:{web_port} http://127.0.0.1:{web_port} " + LOOPBACK_ORIGINS,
+        **own_knowledge(work),
     }
     log_path = work / "stack.log"
     with log_path.open("wb") as log:

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from console import accounts
 from console.app import create_app
-from knowledge.settings import ConsoleEnv, load
+from console.rebuild import Rebuilder
+from knowledge.settings import ConsoleEnv, Settings, load
 from store.db import Database
 
 PASSWORD = "correct horse battery"
@@ -38,11 +39,18 @@ class Console:
                                 follow_redirects=False)
 
 
-def make_console(tmp_path: Path, **env: str) -> Console:
+def knowledge_settings(tmp_path: Path, **env: str) -> Settings:
+    """The knowledge base's settings with the articles folder and index in `tmp_path` (never the project's)."""
+    return load(Settings, {"KB_ARTICLES_DIR": str(tmp_path / "articles"), "KB_INDEX_DIR": str(tmp_path / "index"),
+                           **env})
+
+
+def make_console(tmp_path: Path, settings: Settings | None = None, rebuilder: Rebuilder | None = None,
+                 **env: str) -> Console:
     cfg = load(ConsoleEnv, {"CONSOLE_ADMIN_PASSWORD": PASSWORD, **env})
     db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
     db.upgrade()
     with db.session() as session:
         accounts.ensure_admin(session, cfg)
-    app = create_app(cfg, db, no_knowledge, secret="test-secret")
+    app = create_app(cfg, db, no_knowledge, secret="test-secret", settings=settings or knowledge_settings(tmp_path), rebuilder=rebuilder)
     return Console(TestClient(app, base_url="http://testserver"), db, cfg)
