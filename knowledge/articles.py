@@ -120,7 +120,8 @@ class ArticleStore:
         page states, fill the metadata left unset."""
         from knowledge.fetch import fetch
 
-        fetched = fetch(url, max_bytes=self.settings.max_article_bytes, timeout=self.settings.fetch_timeout)
+        fetched = fetch(url, max_bytes=self.settings.max_article_bytes, timeout=self.settings.fetch_timeout,
+                        allow_private=self.settings.fetch_private)
         meta = meta or ArticleMeta()
         found: dict[str, str] = {"url": meta.url or fetched.url}
         if fetched.suffix == ".html":

@@ -1,7 +1,10 @@
-"""Fetch an article from a URL: http(s) only, every redirect re-checked, size and time bounded."""
+"""Fetch an article from a URL: http(s) only, public addresses only (unless allowed), every
+redirect re-checked, size and time bounded."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -33,8 +36,29 @@ def check_scheme(url: str) -> str:
     return url
 
 
-def fetch(url: str, *, max_bytes: int, timeout: float) -> Fetched:
-    check_scheme(url)
+def check_host(url: str, allow_private: bool) -> str:
+    """Refuse a host that resolves to a loopback, private, link-local or reserved address: an
+    import must not become a way to reach this machine's services (the action server, Redis, a
+    cloud metadata endpoint). The check is on the name's addresses at this moment; a name that
+    changes its address between this and the connection is not caught."""
+    if allow_private:
+        return url
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise KnowledgeError(f"could not fetch {url[:100]}: the host does not resolve ({exc})") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise KnowledgeError(f"refused: {url[:100]} is on a non-public address ({address}); "
+                                 "set KB_FETCH_PRIVATE=true to import from an intranet")
+    return url
+
+
+def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = False) -> Fetched:
+    check_host(check_scheme(url), allow_private)
     deadline = time.monotonic() + timeout
     # Redirects are followed by hand so that each target is checked like the first URL.
     with httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False,
@@ -44,7 +68,7 @@ def fetch(url: str, *, max_bytes: int, timeout: float) -> Fetched:
                 with client.stream("GET", url) as response:
                     if response.is_redirect:
                         location = response.headers.get("location", "")
-                        url = check_scheme(urljoin(url, location))
+                        url = check_host(check_scheme(urljoin(url, location)), allow_private)
                         continue
                     if response.status_code != 200:
                         raise KnowledgeError(f"refused: {url[:100]} answered HTTP {response.status_code}")

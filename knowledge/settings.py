@@ -448,6 +448,9 @@ class Settings(_Table):
                                  "accepted (and largest a DOCX may unpack to, times 5)", ge=1024)
     fetch_timeout: float = var("KB_FETCH_TIMEOUT", 20.0, "seconds `knowledge articles add URL` may take to fetch a "
                                "page, redirects included", gt=0)
+    fetch_private: bool = var("KB_FETCH_PRIVATE", False, "a URL import may reach hosts on loopback, private or "
+                              "link-local addresses (an intranet site); off: refused, so that an import cannot reach "
+                              "this machine's or its network's services")
 
     @property
     def backend(self) -> str:

@@ -35,8 +35,9 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(folder: Path, tmp_path: Path) -> ArticleStore:
+    # The test site runs on loopback, which a real import refuses (see the test of that below).
     settings = replace(Settings.from_env({}), articles_dir=folder, index_dir=tmp_path / "index",
-                       cache_dir=tmp_path / "cache", fetch_timeout=5.0)
+                       cache_dir=tmp_path / "cache", fetch_timeout=5.0, fetch_private=True)
     return ArticleStore(settings)
 
 
@@ -228,6 +229,37 @@ def test_bad_urls_are_refused(store: ArticleStore, site: str, tmp_path: Path, ur
     with pytest.raises(KnowledgeError, match=message):
         store.add_url(url.format(site=site))
     assert everything(tmp_path) == before
+
+
+@pytest.mark.parametrize("path", ["/news/talent.html", "/moved"])
+def test_by_default_an_import_cannot_reach_this_machine(store: ArticleStore, site: str, tmp_path: Path,
+                                                        path: str) -> None:
+    guarded = ArticleStore(replace(store.settings, fetch_private=False))
+    before = everything(tmp_path)
+    with pytest.raises(KnowledgeError, match="non-public address"):
+        guarded.add_url(f"{site}{path}")
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/", "http://[::1]:5055/"):
+        with pytest.raises(KnowledgeError, match="non-public address"):
+            guarded.add_url(url)
+    assert everything(tmp_path) == before
+
+
+def test_a_redirect_to_this_machine_is_refused(store: ArticleStore, site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowledge import fetch
+
+    # The first host passes as public; the redirect it sends leads to loopback.
+    real = fetch.check_host
+    calls: list[str] = []
+
+    def first_public(url: str, allow_private: bool) -> str:
+        calls.append(url)
+        return url if len(calls) == 1 else real(url, allow_private)
+
+    monkeypatch.setattr(fetch, "check_host", first_public)
+    guarded = ArticleStore(replace(store.settings, fetch_private=False))
+    with pytest.raises(KnowledgeError, match="non-public address"):
+        guarded.add_url(f"{site}/moved")
+    assert calls == [f"{site}/moved", f"{site}/news/talent.html"]
 
 
 def test_a_page_over_the_size_limit_is_refused(store: ArticleStore, site: str) -> None:

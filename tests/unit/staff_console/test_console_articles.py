@@ -59,7 +59,8 @@ def rebuilder(build: RecordingBuild) -> Rebuilder:
 
 @pytest.fixture()
 def console(tmp_path: Path, rebuilder: Rebuilder) -> Iterator[Console]:
-    c = make_console(tmp_path, knowledge_settings(tmp_path, KB_MAX_ARTICLE_BYTES="200000", KB_FETCH_TIMEOUT="5"),
+    c = make_console(tmp_path, knowledge_settings(tmp_path, KB_MAX_ARTICLE_BYTES="200000", KB_FETCH_TIMEOUT="5",
+                                                KB_FETCH_PRIVATE="true"),
                      rebuilder)
     with c.client:
         yield c
