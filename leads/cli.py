@@ -1,5 +1,5 @@
 """`make leads` (`python -m leads`): the latest leads as a table; `--retry` first hands off the
-pending and dead ones again. A stop-gap until the staff console lists them."""
+pending and dead ones again (the staff console's Leads page lists them too)."""
 
 from __future__ import annotations
 
