@@ -105,7 +105,7 @@ class ActionAnswerQuestion(Action):
             logger.exception("answering %r failed", text[:80])
             return self._apologise(dispatcher, fallback_lang)
 
-        suggestions = suggest(service, answer) if intent != "out_of_scope" else []
+        suggestions = suggest(service, answer, trace.ranked_ids) if intent != "out_of_scope" else []
         if answer.grounded:
             # The shell shows no source cards: its text carries the citation line (WeChat adds its own).
             shell = tracker.get_latest_input_channel() == "cmdline"

@@ -17,10 +17,11 @@ from knowledge.types import Answer
 logger = logging.getLogger(__name__)
 
 
-def suggest(service: Any, answer: Answer) -> list[str]:
-    """Related questions (knowledge/suggest.py); none rather than a failed turn."""
+def suggest(service: Any, answer: Answer, retrieved: list[str]) -> list[str]:
+    """Related questions (knowledge/suggest.py) near `answer`, whose search ranked the passages
+    `retrieved`; none rather than a failed turn."""
     try:
-        found = service.suggest(answer)
+        found = service.suggest(answer, retrieved=retrieved)
     except Exception:
         logger.exception("related questions failed for %r", answer.question[:80])
         return []

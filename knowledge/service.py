@@ -31,7 +31,6 @@ from knowledge.text import sanitize
 from knowledge.types import Answer
 
 log = logging.getLogger(__name__)
-RECENT_QUESTIONS = 64  # questions whose retrieved passages are kept for suggest()
 MAX_PARTS = 3  # questions answered from one message
 
 
@@ -73,8 +72,6 @@ class KnowledgeService:
         self._pipeline = self._pipeline_for(index)
         self._reload_lock = threading.Lock()
         self._rejected: Path | None = None  # a published build that failed to load: not retried
-        self._recent_hits: dict[str, list[str]] = {}  # question -> passage ids retrieved (suggest())
-        self._recent_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> KnowledgeService:
@@ -124,10 +121,11 @@ class KnowledgeService:
     def ask(self, question: str, *, previous: str | None = None, k: int | None = None) -> Answer:
         return self.explain(question, previous=previous, k=k)[0]
 
-    def suggest(self, answer: Answer, k: int = 3) -> list[str]:
+    def suggest(self, answer: Answer, k: int = 3, retrieved: list[str] | None = None) -> list[str]:
         """Up to `k` questions the articles answer, near `answer` (knowledge.suggest): after an
         answer, about its passages and then their sections, never what it already quoted; after
-        a decline, about the passages closest to the question."""
+        a decline, about the passages closest to the question: `retrieved` (the ids its trace
+        ranked, `Trace.ranked_ids`), else retrieved again."""
         index = self._pipeline.index
         if not index.suggestions:
             return []
@@ -138,9 +136,8 @@ class KnowledgeService:
             return pick(index.suggestions, passages, answer.lang, answer.question,
                         [s.sentence for s in answer.sources], k)
         passages = [s.id for s in answer.related]
-        with self._recent_lock:
-            hits = self._recent_hits.get(answer.question)
-        if hits is None:  # asked elsewhere: retrieve again (one more embedding)
+        hits = retrieved
+        if hits is None:  # no trace at hand: retrieve again (one more embedding)
             try:
                 question = sanitize(answer.question, self.settings.max_question_chars)
                 retrieval = self._pipeline.retrieve(self._pipeline.analyse(question))
@@ -178,11 +175,6 @@ class KnowledgeService:
                 result = replace(result, judgement=Judgement("answer", 1.0, "abstention off", {}))
             results.append(result)
         answer = compose(pipeline.index, question, results, pipeline.catalog, s.stale_after_days)
-        # The passages retrieved for it, for suggest() right after a decline (no second search).
-        with self._recent_lock:
-            self._recent_hits[question] = [pipeline.index.passages[h.index].id for h in results[0].retrieval.hits]
-            while len(self._recent_hits) > RECENT_QUESTIONS:
-                self._recent_hits.pop(next(iter(self._recent_hits)))
         if k is not None:
             answer = replace(answer, sources=answer.sources[:k])
         first = results[0]

@@ -28,4 +28,6 @@ def test_an_answer_suggests_other_questions_and_a_decline_the_closest(service: K
     assert not declined.grounded
     closest = service.suggest(declined)
     assert 1 <= len(closest) <= 3
+    _, trace = service.explain("园区附近有没有三甲医院？")  # what the action passes: no second search
+    assert service.suggest(declined, retrieved=trace.ranked_ids) == closest
     assert all(service.ask(q).grounded for q in closest)
