@@ -104,12 +104,16 @@ class FakeWeChatApi:
             self.valid_tokens.add(token)
         return 200, {"access_token": token, "expires_in": self.expires_in}
 
-    def _send(self, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, Any]]:
+    def _token_error(self, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]] | None:
+        """WeChat's answer to a call without a valid access_token; None when the token is valid."""
         token = query.get("access_token", [""])[0]
         with self._lock:
             valid = token in self.valid_tokens
-        if not valid:
-            return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+        return None if valid else (200, {"errcode": 40001, "errmsg": "invalid credential"})
+
+    def _send(self, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, Any]]:
+        if refused := self._token_error(query):
+            return refused
         try:
             message = json.loads(body.decode("utf-8"))
         except ValueError:
@@ -120,11 +124,8 @@ class FakeWeChatApi:
 
     def _menu(self, query: dict[str, list[str]], body: bytes) -> tuple[int, dict[str, Any]]:
         """Like WeChat: a valid token, 1-3 top-level buttons of at most 5 sub-buttons, click keys."""
-        token = query.get("access_token", [""])[0]
-        with self._lock:
-            valid = token in self.valid_tokens
-        if not valid:
-            return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+        if refused := self._token_error(query):
+            return refused
         try:
             menu = json.loads(body.decode("utf-8"))
             buttons = menu["button"]
