@@ -40,13 +40,6 @@ def tracker(slots: dict[str, Any], events: list[dict[str, Any]] | None = None, t
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
-    database.upgrade()
-    return database
-
-
-@pytest.fixture
 def submit(db: Database, tmp_path: Path) -> ActionSubmitLead:
     return ActionSubmitLead(ActionSettings(), LeadSettings(), db, Pseudonyms(tmp_path / "pseudonym.salt", "k"))
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from webhook_receiver import receiver
 
 from knowledge.settings import LeadSettings, load
@@ -14,13 +11,6 @@ from leads.webhook import lead_message, post_with_retries
 from store.db import Database
 
 CONSENT = "我同意……"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
-    database.upgrade()
-    return database
 
 
 def new_lead(db: Database, **changes: object) -> int:

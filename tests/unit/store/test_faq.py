@@ -3,7 +3,7 @@ reloaded without a restart when the staff change them, and edits that update rat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,14 +35,6 @@ class CountingEmbed:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         self.texts += list(texts)
         return self.embedder.embed_queries(texts)
-
-
-@pytest.fixture()
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def test_calibration_is_measured_not_hand_set() -> None:

@@ -3,9 +3,6 @@ one bad row; export and import round-trip, formulas never run in a spreadsheet."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,14 +11,6 @@ from store.db import Database
 from store.models import FaqEntry
 
 HEADER = "id,questions,answer,source_article,expires_on\n"
-
-
-@pytest.fixture()
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def entries(db: Database) -> int:
