@@ -46,6 +46,12 @@ _QUESTION_MORPHEME_RE = re.compile(
     r"([\u4e00-\u9fff]{1,2})[不没]\1|哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
     r"|[了过着个吗呢吧啊呀嘛]"
 )
+# "哪个占地最大", "which has the largest site": the extreme of several stated values is asked.
+_SUPERLATIVE_RE = re.compile(
+    r"最(?P<zmax>[大多高长贵])|最(?P<zmin>[小少低短])"
+    r"|\b(?P<emax>largest|biggest|most|highest|greatest|longest)\b|\b(?P<emin>smallest|least|lowest|fewest|shortest)\b",
+    re.I,
+)
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 ATTRIBUTE_WEIGHT = 0.35  # a word that asks for an attribute ("占地", "where") matters less than a subject
@@ -79,6 +85,8 @@ class QuestionAnalysis:
     query: str = ""  # what retrieval searches: the asked part, after the previous subject for a follow-up
     context_terms: tuple[Term, ...] = field(default=())
     focus: Term | None = None  # the thing asked about, next to the question word ("多少个测试台")
+    superlative: str = ""  # "max" or "min" when the extreme of several values is asked ("哪个占地最大")
+    extreme_of: Term | None = None  # the attribute whose extreme is asked ("占地")
 
     @property
     def known_terms(self) -> tuple[Term, ...]:
@@ -92,6 +100,7 @@ class QuestionAnalysis:
                        "name": t.name} for t in self.terms],
             "focus": self.focus.text if self.focus else None,
             "years": sorted(self.years), "numbers": sorted(self.numbers), "followup": self.followup,
+            "superlative": self.superlative, "extreme_of": self.extreme_of.text if self.extreme_of else None,
             "query": self.query,
         }
 
@@ -135,21 +144,69 @@ def split_self_description(text: str) -> tuple[str, str]:
     return (asked or text), match.group(0).strip(" ，,。.")
 
 
+# Question words before which the next noun is the kind of thing the answer is ("哪家企业",
+# "什么项目", "哪一年", "which industries"), not a word the answering sentence must contain.
+_KIND_ASK_RE = re.compile(r"哪|什么|啥|\b(?:which|what)\b", re.I)
+# "what is the X of Y" / "which are the X": the noun phrase after the verb is the attribute asked.
+_EN_COPULA_RE = re.compile(r"(?:\s+(?:is|are|was|were)|'s)\b", re.I)
+# "how large", "how old": the adjective is the attribute; only "how many/much X" names a thing.
+_EN_HOW_RE = re.compile(r"\bhow\s+(?!many\b|much\b)\w+", re.I)
+_EN_NP_END_RE = re.compile(r"\s+(?:of|for|in|at|on|by|from|with|to|does|do|did|has|have|will|can)\b|[?,.]", re.I)
+
+
 def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
-    """The term a question word asks about: the one right after it ("多少个测试台", "哪些政策",
-    "how many companies"), else the one right before it ("测试台有多少个", "产值是多少")."""
+    """The thing a quantity or attribute question asks about, which the answering sentence must
+    name: the counted thing after the question word ("多少个测试台", "how many companies"), or the
+    attribute before it ("产值是多少", "what is the total investment of X" → investment).
+    None for a question that names only the kind of its answer ("哪家企业", "什么项目",
+    "which industries") or asks with an adjective ("how large"): any sentence of that kind answers."""
     match = _ASK_RE.search(asked)
     if not match or not terms:
         return None
     lowered = asked.lower()
     spans = [(lowered.find(t.text.lower()), t) for t in terms]
     spans = [(pos, t) for pos, t in spans if pos >= 0]
-    reach = 3 if has_cjk(match.group(0)) else 16  # "多少个X"; "how many (big) Xs"
-    after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + reach]
+    if not has_cjk(match.group(0)):
+        return _english_focus(lowered, match, spans)
+    after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + 3]  # "多少个X"
     if after:
-        return min(after, key=lambda pt: pt[0])[1]
+        return None if _KIND_ASK_RE.match(match.group(0)) else min(after, key=lambda pt: pt[0])[1]
     before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
     return max(before, key=lambda pt: pt[0])[1] if before else None
+
+
+def superlative_of(asked: str, terms: tuple[Term, ...]) -> dict[str, object]:
+    """{"superlative": "max" | "min", "extreme_of": the attribute compared}: the word before
+    "最大" in Chinese ("占地最大"), the word after "largest" in English ("the largest investment")."""
+    match = _SUPERLATIVE_RE.search(asked)
+    if not match:
+        return {}
+    kind = "max" if match.group("zmax") or match.group("emax") else "min"
+    lowered = asked.lower()
+    spans = [(lowered.find(t.text.lower()), t) for t in terms if t.text.lower() in lowered]
+    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
+    after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + 20]
+    if has_cjk(match.group(0)):
+        attribute = max(before, key=lambda pt: pt[0])[1] if before else None
+    else:
+        attribute = min(after, key=lambda pt: pt[0])[1] if after else None
+    return {"superlative": kind, "extreme_of": attribute}
+
+
+def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Term]]) -> Term | None:
+    if _EN_HOW_RE.match(lowered, match.start()):
+        return None
+    start = match.end()
+    copula = _EN_COPULA_RE.match(lowered, start)
+    if _KIND_ASK_RE.match(match.group(0)) and not copula:
+        return None  # "which industries …"
+    if copula:  # the head of the noun phrase after the verb: its last word before "of", "in", …
+        start = copula.end()
+        end = _EN_NP_END_RE.search(lowered, start)
+        inside = [(pos, t) for pos, t in spans if start <= pos < (end.start() if end else len(lowered))]
+        return max(inside, key=lambda pt: pt[0])[1] if inside else None
+    after = [(pos, t) for pos, t in spans if start <= pos <= start + 16]  # "how many (big) Xs"
+    return min(after, key=lambda pt: pt[0])[1] if after else None
 
 
 class Analyzer:
@@ -183,7 +240,7 @@ class Analyzer:
             text=text, asked=asked, context=context, lang=lang, answer_type=answer_type, type_scores=scores,
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
-            focus=focus_of(asked, terms),
+            focus=focus_of(asked, terms), **superlative_of(asked, terms),
         )
 
     def terms(self, text: str) -> tuple[Term, ...]:
@@ -192,8 +249,8 @@ class Analyzer:
         out: dict[str, Term] = {}
         for raw in self.tokenizer.words(_THOUSANDS_RE.sub("", text)):
             word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
-            if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA):
-                continue  # single characters match everywhere and mean little alone
+            if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA) or _SUPERLATIVE_RE.fullmatch(word):
+                continue  # single characters match everywhere and mean little alone; "最大" asks
             key = word if has_cjk(word) else stem(word)
             # English words are looked up stemmed, names spelled in pinyin as written ("chongqing").
             forms = tuple(dict.fromkeys((word, *self.glossary.get(key, ()), *self.glossary.get(word.lower(), ()))))

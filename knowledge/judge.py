@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.analysis import QuestionAnalysis
+from knowledge.compare import Compared
 from knowledge.models import LogisticModel
 from knowledge.ranking import Candidate
 
@@ -38,6 +39,7 @@ class Judgement:
     probability: float  # that the top sentence answers the question
     reason: str
     features: dict[str, float]
+    compared: tuple[Compared, ...] = ()  # a superlative's values, the answer first (knowledge.compare)
 
     @property
     def grounded(self) -> bool:
@@ -77,16 +79,17 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
 QUANTITIES = ("count", "amount", "area", "percent")
 
 
-def contradiction(top: Candidate, quantity: bool = False) -> str:
+def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) -> str:
     """Why the top sentence cannot be the answer whatever the probability ("" when it can);
-    `quantity`: the question asks how many or how much of something."""
+    `quantity`: the question asks how many or how much of something; `focus`: check that the
+    sentence names what is asked about (a compared value's clause already does)."""
     if top.feature("year_agree") < 0:
         return "the question names a year the passage does not state"
     if top.feature("number_agree") < 0:
         return "the question names a number the passage does not state"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
         return "the question names something no article mentions"
-    if top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or quantity):
+    if focus and top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or quantity):
         # "多少个测试台": a number of something else is no answer, however close the sentence.
         return "the sentence does not name what the question asks about"
     return ""
@@ -100,11 +103,18 @@ def on_topic(top: Candidate) -> bool:
 
 def judge(
     analysis: QuestionAnalysis, ranked: list[Candidate], model: LogisticModel | None, thresholds: Thresholds,
+    compared: tuple[Compared, ...] = (),
 ) -> Judgement:
+    """`compared`: for a superlative question, the values the article states (knowledge.compare),
+    the extreme first and on top of `ranked`; they answer it unless the sentence contradicts it."""
     if not ranked:
         return Judgement("decline", 0.0, "nothing retrieved", {})
     row = judge_features(ranked)
     named = dict(zip(JUDGE_FEATURES, (round(float(v), 3) for v in row), strict=True))
+    if compared and not contradiction(ranked[0], focus=False):
+        extreme = "largest" if analysis.superlative == "max" else "smallest"
+        p = float(model.prob(row)[0]) if model is not None else 0.0
+        return Judgement("answer", p, f"the {extreme} of {len(compared)} values the article states", named, compared)
     if model is None:  # no fitted judge (a corpus too small to generate both kinds of question)
         return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named)
     p = float(model.prob(row)[0])

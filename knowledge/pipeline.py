@@ -12,6 +12,7 @@ import numpy as np
 
 from knowledge.analysis import Analyzer, QuestionAnalysis
 from knowledge.catalog import Catalog
+from knowledge.compare import superlative
 from knowledge.embed import Embedder
 from knowledge.facts import Fact, find_facts
 from knowledge.index import KnowledgeIndex
@@ -88,4 +89,9 @@ class Pipeline:
             dense_weight: float | None = None, lexical_weight: float | None = None) -> PartResult:
         retrieval = self.retrieve(analysis, vector, dense_weight, lexical_weight)
         ranked = self.rank(analysis, retrieval, ranker)
-        return PartResult(analysis, retrieval, ranked, judge(analysis, ranked, self.models.judge, self.models.thresholds))
+        passages = self.index.passages
+        compared = superlative(analysis, ranked, lambda p: passages[p].source, lambda p: passages[p].section)
+        if compared:  # the sentence with the extreme value is the one quoted
+            ranked = [compared[0].candidate, *(c for c in ranked if c is not compared[0].candidate)]
+        judgement = judge(analysis, ranked, self.models.judge, self.models.thresholds, tuple(compared))
+        return PartResult(analysis, retrieval, ranked, judgement)

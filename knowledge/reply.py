@@ -13,6 +13,7 @@ from datetime import date
 
 from knowledge.analysis import QuestionAnalysis
 from knowledge.catalog import Catalog
+from knowledge.compare import Compared
 from knowledge.facts import Fact
 from knowledge.index import KnowledgeIndex
 from knowledge.links import fragment_link
@@ -49,6 +50,18 @@ def lead(analysis: QuestionAnalysis, top: Candidate) -> str:
     return clause if clause != top.text.strip("。.；; ") else ""
 
 
+def comparison(analysis: QuestionAnalysis, compared: tuple[Compared, ...]) -> str:
+    """"占地约315亩：文中给出的3个数值里最大（其余：占地约78亩；占地约300亩）": the extreme and
+    what it was compared with, so the reader can check the comparison."""
+    best = _CONNECTIVE_RE.sub("", compared[0].clause)
+    others = list(dict.fromkeys(c.clause for c in compared[1:]))
+    if analysis.lang == "zh":
+        extreme = "最大" if analysis.superlative == "max" else "最小"
+        return f"{best}：文中给出的{len(compared)}个数值里{extreme}（其余：{'；'.join(others)}）"
+    extreme = "largest" if analysis.superlative == "max" else "smallest"
+    return f"{best}: the {extreme} of the {len(compared)} figures the article gives (the others: {'; '.join(others)})"
+
+
 def _source(index: KnowledgeIndex, candidate: Candidate, catalog: Catalog | None = None,
            stale_after_days: int = 0) -> Source:
     p = index.passages[candidate.passage]
@@ -77,11 +90,13 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult], catal
         for r in answered:
             top = r.ranked[0]
             quote = trim(top.text)
-            head = lead(r.analysis, top)
+            compared = r.judgement.compared
+            head = comparison(r.analysis, compared) if compared else lead(r.analysis, top)
             if head and quote.startswith(head):
                 head = ""  # the quotation already opens with the fact
             texts.append(f"{head}。{quote}" if head and has_cjk(quote) else f"{head}. {quote}" if head else quote)
             sources.append(source(top))
+            sources.extend(source(c.candidate) for c in compared[1:])  # what the extreme was compared with
         sep = "" if has_cjk(texts[0]) else " "
         unique = list({s.id: s for s in sources}.values())
         return Answer(question, sep.join(texts), True, unique, first.lang, first.query, "answer", [],

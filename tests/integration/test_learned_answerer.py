@@ -17,6 +17,9 @@ ARTICLES = {
                 "园区服务中心位于滨江路与学府大道交汇处，提供注册、人才和融资服务。\n",
     "west.txt": "西山智造谷简介\n\n西山智造谷于2021年3月8日开园。\n\n西山智造谷占地约2300亩，总投资85亿元。\n\n"
                 "西山智造谷已引进企业45家，重点发展新能源汽车和智能装备。\n\n智造谷与西山大学合作建设了联合实验室。\n",
+    "south.txt": "南湖科创区在建项目\n\n南湖科创区正在建设三个重点项目。\n\n创智大厦位于南湖路，总投资12亿元，占地约60亩，"
+                 "建筑面积约15万平方米。\n\n同时，南湖科学公园也已开工，占地约420亩，总投资25亿元。\n\n"
+                 "此外，南湖设计小镇占地约180亩，预计总投资18亿元，建筑面积约30万平方米。\n",
 }
 
 
@@ -71,3 +74,23 @@ def test_explanation_names_each_stage(learned):
     assert part["analysis"]["answer_type"] == "area"
     assert part["sentences"] and "features" in part["sentences"][0]
     assert part["judgement"]["outcome"] == answer.outcome
+
+
+@pytest.mark.parametrize(("question", "extreme", "others"), [
+    ("南湖科创区在建的项目里哪个占地最大？", "420亩", ("60亩", "180亩")),
+    ("创智大厦、南湖科学公园、南湖设计小镇，哪个总投资最少？", "12亿元", ("25亿元", "18亿元")),
+])
+def test_a_superlative_is_answered_by_comparing_the_values_one_article_states(learned, question, extreme, others):
+    answer = learned.ask(question)
+    assert answer.grounded, question
+    assert answer.answer.startswith(f"占地约{extreme}" if "亩" in extreme else "总投资" + extreme)
+    assert all(o in answer.answer for o in others)  # what it was compared with is shown
+    assert {s.source for s in answer.sources} == {"south.txt"}
+
+
+def test_values_of_another_attribute_or_article_are_not_compared(learned):
+    # No article states staff numbers; the two parks' areas are in different articles.
+    for question in ("南湖科创区哪个项目员工最多？", "东湖示范园和西山智造谷哪个占地最大？"):
+        answer, trace = learned.explain(question)
+        assert "values the article states" not in trace.to_dict()["parts"][0]["judgement"]["reason"], question
+        assert len({s.source for s in answer.sources}) <= 1

@@ -1,6 +1,14 @@
 import pytest
 
-from knowledge.analysis import Analyzer, split_questions, split_self_description, strip_courtesy
+from knowledge.analysis import (
+    Analyzer,
+    Term,
+    focus_of,
+    split_questions,
+    split_self_description,
+    strip_courtesy,
+    superlative_of,
+)
 from knowledge.lexical import Tokenizer
 from knowledge.models import TextClassifier
 
@@ -60,3 +68,37 @@ def test_answer_type_comes_from_the_fitted_classifier(tmp_path):
     analyzer = Analyzer(Tokenizer(tmp_path), {}, 1, {}, TextClassifier.fit(texts, labels, min_count=1))
     assert analyzer.analyse("园区哪年成立的？").answer_type == "date"
     assert analyzer.analyse("园区在哪儿？").answer_type == "place"
+
+
+def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:
+    return tuple(Term(w, 2.0, known, True, False, (w.lower(),)) for w in words)
+
+
+@pytest.mark.parametrize(("asked", "words", "focus"), [
+    ("园区有多少个测试台？", ("园区", "测试台"), "测试台"),  # the counted thing must be named
+    ("科创中心的产值是多少？", ("科创中心", "产值"), "产值"),  # the attribute before the question word
+    ("How many researchers work in the area?", ("researchers", "work", "area"), "researchers"),
+    ("What is the monthly rent for office space?", ("monthly", "rent", "office", "space"), "rent"),
+    ("What's the total investment of the centre?", ("total", "investment", "centre"), "investment"),
+    # The noun after "哪/什么/which" is the kind of the answer, not a word the sentence must hold.
+    ("奥叮机器人是哪家企业生产的？", ("奥叮", "机器人", "企业", "生产"), None),
+    ("科技创意天地是什么项目？", ("科技", "创意", "天地", "项目"), None),
+    ("这个产业园是哪一年挂牌的？", ("产业园", "一年", "挂牌"), None),
+    ("Which industries does the park focus on?", ("industries", "park", "focus"), None),
+    ("How large is the innovation park site?", ("large", "innovation", "park", "site"), None),
+])
+def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words, focus):
+    found = focus_of(asked, _terms(*words))
+    assert (found.text if found else None) == focus
+
+
+@pytest.mark.parametrize(("asked", "words", "kind", "attribute"), [
+    ("科创中心、创新公园、科技创意天地，哪个占地最大？", ("科创中心", "创新公园", "科技创意天地", "占地"), "max", "占地"),
+    ("园区的项目里哪个总投资最少？", ("园区", "项目", "总投资"), "min", "总投资"),
+    ("Which project has the largest investment?", ("project", "investment"), "max", "investment"),
+    ("园区占地多大？", ("园区", "占地"), None, None),
+])
+def test_superlatives_name_the_extreme_and_the_attribute_compared(asked, words, kind, attribute):
+    found = superlative_of(asked, _terms(*words))
+    assert found.get("superlative") == kind
+    assert (found["extreme_of"].text if found.get("extreme_of") else None) == attribute
