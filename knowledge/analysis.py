@@ -21,6 +21,7 @@ from knowledge.glossary import stem
 from knowledge.lexical import Tokenizer
 from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
 from knowledge.models import TextClassifier
+from knowledge.spelling import Spelling
 from knowledge.text import detect_lang, has_cjk
 
 # Courtesies carry no question: greetings, thanks, praise and emoji around the asking part.
@@ -87,6 +88,8 @@ class QuestionAnalysis:
     focus: Term | None = None  # the thing asked about, next to the question word ("多少个测试台")
     superlative: str = ""  # "max" or "min" when the extreme of several values is asked ("哪个占地最大")
     extreme_of: Term | None = None  # the attribute whose extreme is asked ("占地")
+    kind: Term | None = None  # what the answer is a kind of: "哪些高校", "which policies", "平台有哪些"
+    corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("waht" → "what", "站地" → "占地")
 
     @property
     def known_terms(self) -> tuple[Term, ...]:
@@ -100,6 +103,7 @@ class QuestionAnalysis:
                        "name": t.name} for t in self.terms],
             "focus": self.focus.text if self.focus else None,
             "years": sorted(self.years), "numbers": sorted(self.numbers), "followup": self.followup,
+            "kind": self.kind.text if self.kind else None, "corrections": [list(c) for c in self.corrections],
             "superlative": self.superlative, "extreme_of": self.extreme_of.text if self.extreme_of else None,
             "query": self.query,
         }
@@ -175,6 +179,30 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     return max(before, key=lambda pt: pt[0])[1] if before else None
 
 
+def kind_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
+    """The kind of thing a "which" question asks for: the noun after 哪些/什么/which ("有哪些高校",
+    "which policies"), else the one before it ("平台有哪些")."""
+    match = _KIND_ASK_RE.search(asked)
+    if not match:
+        return None
+    lowered = asked.lower()
+    spans = [(lowered.find(t.text.lower()), t) for t in terms if t.text.lower() in lowered]
+    cjk = has_cjk(match.group(0))
+    after = sorted(((pos, t) for pos, t in spans if match.end() <= pos <= match.end() + (4 if cjk else 16)),
+                   key=lambda pt: pt[0])
+    if after:
+        if not cjk:
+            return after[0][1]  # "which policies support …": the first noun
+        # Chinese is head-last: "哪些科技创新平台" asks for 平台, the end of the run of words.
+        pos, kind = after[0]
+        for nxt, term in sorted(spans, key=lambda pt: pt[0]):
+            if nxt == pos + len(kind.text):
+                pos, kind = nxt, term
+        return kind
+    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
+    return max(before, key=lambda pt: pt[0])[1] if before and has_cjk(match.group(0)) else None
+
+
 def superlative_of(asked: str, terms: tuple[Term, ...]) -> dict[str, object]:
     """{"superlative": "max" | "min", "extreme_of": the attribute compared}: the word before
     "最大" in Chinese ("占地最大"), the word after "largest" in English ("the largest investment")."""
@@ -215,15 +243,18 @@ class Analyzer:
     def __init__(
         self, tokenizer: Tokenizer, df: Mapping[str, int], n_docs: int,
         glossary: Mapping[str, list[str]], classifier: TextClassifier | None = None,
+        spelling: Spelling | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.df = df
         self.n_docs = max(n_docs, 1)
         self.glossary = glossary
         self.classifier = classifier
+        self.spelling = spelling  # typos; None leaves the words as typed
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
         cleaned = strip_courtesy(text) or text
+        cleaned, corrections = self.spelling.fix(cleaned) if self.spelling else (cleaned, ())
         asked, context = split_self_description(cleaned)
         lang = detect_lang(asked)
         terms = self.terms(asked)
@@ -240,7 +271,8 @@ class Analyzer:
             text=text, asked=asked, context=context, lang=lang, answer_type=answer_type, type_scores=scores,
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
-            focus=focus_of(asked, terms), **superlative_of(asked, terms),
+            focus=focus_of(asked, terms), kind=kind_of(asked, terms), **superlative_of(asked, terms),
+            corrections=corrections,
         )
 
     def terms(self, text: str) -> tuple[Term, ...]:

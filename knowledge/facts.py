@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cn2an import cn2an
+
 ANSWER_TYPES = (
     "date", "amount", "area", "count", "percent", "place", "organisation", "list", "yesno", "definition",
 )
@@ -57,9 +59,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "organisation": re.compile(
         r"\b(?:[A-Z][A-Za-z&.-]+\s+){1,4}(?:Co\.|Ltd\.?|Group|University|Institute|Inc\.?|Corporation|Bank|Fund|Center|Centre|Park)\b",
     ),
-    # Items joined by 、 or commas ("A、B、C", "A, B and C").
+    # Items joined by 、 or commas ("A、B、C", "A, B and C"); two are a list when 等 names their kind
+    # ("重庆大学、陆军军医大学等高校16所").
     "list": re.compile(
         r"[^，。,；;：:、！!？?]{1,24}(?:、[^，。,；;：:、！!？?]{1,24}){2,}"
+        r"|[^，。,；;：:、！!？?]{1,24}、[^，。,；;：:、！!？?]{1,24}?等[^，。,；;：:、！!？?]{1,12}"
         r"|(?:[^,.;:\s][^,.;:]{1,39},\s*){2,}(?:and|or)\s[^,.;:]{2,40}"  # an item starts at a non-space: linear
     ),
 }
@@ -146,7 +150,31 @@ def years(text: str) -> set[str]:
     return set(_YEAR_RE.findall(text))
 
 
+# "第六届", "前五届": editions and ranks written in Chinese numerals name which one is meant. A
+# count in words ("这三个项目", "一家企业") describes rather than asks, and is left out.
+_CN_ORDINAL_RE = re.compile(r"([第前后])([零一二两三四五六七八九十百千]+)(?=[个家所项届期名位次批年])")
+_SCALED_RE = re.compile(r"(\d+(?:\.\d+)?)?\s*([万千亿])(?=[\u4e00-\u9fff])")
+_SCALE = {"千": 1e3, "万": 1e4, "亿": 1e8}
+
+
 def numbers(text: str) -> set[str]:
-    """Numbers other than years, as written ("78", "3.08")."""
+    """Numbers other than years, as written ("78", "3.08"), and the values Chinese magnitudes
+    write ("9万" is also 90000, "每万人" 10000: "per 10,000 people" agrees with "万人"), and
+    ordinals in Chinese numerals ("第六届" is 6)."""
     joined = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "10,000" is one number; "3,4" two
-    return {n for n in _NUMBER_RE.findall(joined) if not _YEAR_RE.fullmatch(n)}
+    found = {n for n in _NUMBER_RE.findall(joined) if not _YEAR_RE.fullmatch(n)}
+    for m in _SCALED_RE.finditer(joined):
+        before = joined[m.start() - 1: m.start()]
+        after = joined[m.end(): m.end() + 1]
+        # A bare magnitude is a number only as "每万人" or after punctuation (",万人发明专利"),
+        # not inside or at the start of a word ("千万", "万达广场").
+        if m.group(1) is None and ((before != "每" and not re.match(r"[,，;；:：\s]", before)) or after in _SCALE):
+            continue
+        value = float(m.group(1) or 1) * _SCALE[m.group(2)]
+        found.add(f"{value:.0f}" if value.is_integer() else f"{value:g}")
+    for m in _CN_ORDINAL_RE.finditer(joined):
+        try:
+            found.add(str(int(cn2an(m.group(2), "smart"))))
+        except (ValueError, KeyError):
+            continue  # not a well-formed numeral ("十百")
+    return found

@@ -35,6 +35,10 @@ ZH_ASK: dict[str, tuple[str, ...]] = {
     "yesno": ("有没有", "是否有", "有无"),
     "definition": ("是什么", "是啥", "是干什么的", "什么意思"),
 }
+# "Which X" for a list that names its kind X after 等.
+ZH_KIND_ASK = ("{s}有哪些{k}", "{s}都有哪些{k}", "{s}有什么{k}", "{s}的{k}有哪些", "{s}有哪几个{k}")
+EN_KIND_ASK = ("Which {k} does {s} have?", "What {k} are there in {s}?", "which {k} are in {s}")
+_KIND_TAIL_RE = re.compile(r"等(?:[\d一二三四五六七八九十百千万余多]+\s*[个家所项位名种类条批大])?([^，。,；;：:、！!？?]{1,12})")
 ZH_ABOUT = ("介绍一下{s}", "{s}是什么", "{s}是做什么的", "说说{s}", "{s}怎么样", "{s}的情况")
 EN_ASK: dict[str, tuple[str, ...]] = {
     "date": ("When was {k}?", "What year was {k}?", "when did {k} start"),
@@ -209,6 +213,16 @@ class QuestionGenerator:
             for _ in range(3 if words else 0):
                 text = self.rng.choice(EN_ASK[fact.type]).format(k=" ".join(words))
                 out.append(GeneratedQuestion(self._noisy_en(text), "en", fact.type, ref.row, True, "fact-en", fact.text))
+            kind = self._list_kind(ref.text, fact) if fact.type == "list" and zh else ""
+            if kind and kind not in subject:
+                # "…等高校16所" answers "沙坪坝有哪些高校": the kind the list names, asked for.
+                for template in self.rng.sample(ZH_KIND_ASK, 2):
+                    text = template.format(s=owner if owner and self.rng.random() < 0.5 else subject, k=kind)
+                    out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "list", ref.row, True, "list-kind", fact.text))
+                english, who = self._english_words(kind), self._english_words(subject)
+                if english and who:
+                    text = self.rng.choice(EN_KIND_ASK).format(s=" ".join(who), k=" ".join(english))
+                    out.append(GeneratedQuestion(self._noisy_en(text), "en", "list", ref.row, True, "list-kind-en", fact.text))
         if subject and zh:
             text = self.rng.choice(ZH_ABOUT).format(s=subject)
             out.append(GeneratedQuestion(self._noisy_zh(text), "zh", "definition", ref.row, True, "about",
@@ -235,6 +249,23 @@ class QuestionGenerator:
                 picked = sorted(self.rng.sample(range(len(words)), min(len(words), self.rng.choice((1, 1, 2, 3)))))
                 stem = (subject if self.rng.random() < 0.8 else "") + "".join(words[i] for i in picked)
         return f"{stem}{ask}"
+
+    def _list_kind(self, sentence: str, fact: Fact) -> str:
+        """The kind a Chinese list names after 等, head last: "…等高校16所" → 高校, "…等9个新型研发机构"
+        → 机构, "…等84家会员共同参与" → 会员; "" when it names none."""
+        at = sentence.rfind("等", fact.start, fact.clause[1])
+        match = _KIND_TAIL_RE.match(sentence, at) if at >= 0 else None
+        if not match:
+            return ""
+        run: list[tuple[str, str]] = []
+        for word, flag in self.tokenizer.tagged(match.group(1)):
+            # A compound noun may hold a verb ("科技创新实体平台"); names are items, not kinds.
+            if flag.startswith(("n", "v", "b", "j")) and not flag.startswith(("nr", "ns", "nt")):
+                run.append((word, flag))
+            elif run:
+                break
+        nouns = [w for w, flag in run if flag.startswith("n") and len(w) >= 2]
+        return nouns[-1] if nouns else ""
 
     # --- negatives
 

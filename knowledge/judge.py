@@ -28,7 +28,7 @@ from knowledge.ranking import Candidate
 JUDGE_FEATURES = (
     "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
     "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near", "year_agree", "number_agree",
-    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence",
+    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence", "list_head",
 )
 OUTCOMES = ("answer", "related", "decline")
 
@@ -73,6 +73,7 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
         top.feature("cross_cos"),  # cross-lingual cosines run lower: their own slope
         top.feature("focus_near"),
         top.feature("attr_cov_sentence"),
+        top.feature("list_head"),
     ], dtype=np.float32)
 
 

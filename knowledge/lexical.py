@@ -57,6 +57,10 @@ class Tokenizer:
                     out.append(word)
         return out
 
+    def is_word(self, text: str) -> bool:
+        """Whether jieba's dictionary holds `text` as a word."""
+        return self._get().FREQ.get(text, 0) > 0
+
     def tagged(self, text: str) -> list[tuple[str, str]]:
         """(word, part-of-speech flag) pairs from jieba's tagger; English words are tagged "eng"."""
         if self._pos is None:

@@ -21,6 +21,7 @@ from knowledge.lexical import Tokenizer
 from knowledge.ranking import Candidate, candidates, rank
 from knowledge.retrieve import Hit, hybrid_search
 from knowledge.settings import Settings
+from knowledge.spelling import Spelling
 from knowledge.text import has_cjk
 
 
@@ -50,7 +51,8 @@ class Pipeline:
         self.index = index
         self.models = index.models  # fitted with this build (empty while the build is being fitted)
         self.tokenizer = tokenizer
-        self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, self.models.classifier)
+        self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, self.models.classifier,
+                                 Spelling.for_corpus(index.glossary, index.term_df, tokenizer))
         self._facts: dict[str, tuple[Fact, ...]] = {}  # per sentence of this build: tagging is the costly part
 
     def facts_of(self, sentence: str) -> tuple[Fact, ...]:

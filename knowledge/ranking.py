@@ -10,6 +10,7 @@ on questions generated from the articles (knowledge.fit); nothing here is a hand
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ FEATURES = (
     "cos_sentence", "cos_margin", "cos_passage", "bm25", "fused_rank", "known_cov_sentence",
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
     "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
-    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known",
+    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head",
 )
 
 
@@ -121,6 +122,7 @@ def candidates(
                 coverage(known, passage.title), coverage(known, f"{passage.section} {previous} {sentence}"),
                 coverage(attributes, sentence), _focus_near(analysis, facts, sentence, f"{passage.section} {previous}"),
                 float(analysis.focus is not None and analysis.focus.known),
+                list_head(analysis.kind or analysis.focus, sentence),  # "多少所高校" counts a kind too
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []
@@ -165,6 +167,22 @@ def _focus_near(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: s
     if any(pair in c for pair in pairs for c in clauses):
         return 0.75
     return 0.5 if focus.found_in(f"{context} {sentence}".lower()) else 0.0
+
+
+def list_head(kind: Term | None, sentence: str) -> float:
+    """1 when the sentence lists things of the asked kind: "重庆大学、陆军军医大学等高校16所" for
+    "有哪些高校" (Chinese names its list's kind after 等, head last: "等科技创新实体平台" for
+    "平台"), "… and other universities"; 0 when "高校" is only one item of a list of members."""
+    if kind is None:
+        return 0.0
+    lowered = sentence.lower()
+    for form in kind.forms:
+        head = form[-2:] if has_cjk(form) else form
+        if has_cjk(form) and re.search(rf"等[^，。；、,;]{{0,10}}?{re.escape(head)}", lowered):
+            return 1.0
+        if not has_cjk(form) and re.search(rf"\band other (?:\w+ ){{0,3}}{re.escape(head)}", lowered):
+            return 1.0
+    return 0.0
 
 
 def rank(cands: list[Candidate], model: LogisticModel | None) -> list[Candidate]:

@@ -84,7 +84,7 @@ def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:
     ("奥叮机器人是哪家企业生产的？", ("奥叮", "机器人", "企业", "生产"), None),
     ("科技创意天地是什么项目？", ("科技", "创意", "天地", "项目"), None),
     ("这个产业园是哪一年挂牌的？", ("产业园", "一年", "挂牌"), None),
-    ("Which industries does the park focus on?", ("industries", "park", "focus"), None),
+    ("Which sectors does the park target?", ("sectors", "park", "target"), None),
     ("How large is the innovation park site?", ("large", "innovation", "park", "site"), None),
 ])
 def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words, focus):

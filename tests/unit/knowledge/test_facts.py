@@ -45,4 +45,9 @@ def test_organisation_names_from_tagged_words(tmp_path):
 
 def test_years_and_numbers_are_told_apart():
     assert years("2017年投资3.5亿元，共12个项目") == {"2017"}
-    assert numbers("2017年投资3.5亿元，共12个项目") == {"3.5", "12"}
+    assert numbers("2017年投资3.5亿元，共12个项目") == {"3.5", "350000000", "12"}  # 3.5亿 is also its value
+
+
+def test_two_items_are_a_list_when_etc_names_their_kind():
+    assert any(f.type == "list" for f in find_facts("还有东华大学、西林理工大学等高校16所。"))
+    assert not any(f.type == "list" for f in find_facts("东华大学与西林理工大学合作。"))

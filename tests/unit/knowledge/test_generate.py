@@ -42,3 +42,14 @@ def test_negatives_ask_for_what_no_sentence_states(tmp_path):
             assert q.answer_type in {"organisation", "place"}  # date, area and amount are all stated
         if q.kind == "other-year":
             assert not any(year in q.text for year in ("2019",))
+
+
+def test_a_list_that_names_its_kind_is_asked_for_by_that_kind(tmp_path):
+    text = "区内还有东华大学、西林理工大学等高校16所，以及高校、企业、研发机构等84家会员。"
+    refs = [SentenceRef(0, 0, text, "概况", "示范园简介", "a.txt")]
+    generator = QuestionGenerator(Tokenizer(tmp_path), {"university": ["高校"], "member": ["会员"]}, text, seed=3)
+    kinds = [q for q in generator.generate(refs, per_sentence=200) if q.kind.startswith("list-kind")]
+    zh = [q.text for q in kinds if q.lang == "zh"]
+    # Each list is asked for by the noun after its 等: 高校 for the first, 会员 for the second.
+    assert any("高校" in q for q in zh) and any("会员" in q for q in zh)
+    assert all(q.answer_type == "list" and q.answerable for q in kinds)

@@ -1,0 +1,141 @@
+"""Typos, before anything reads the question, so the classifier, the terms and the embedding
+all see the intended word.
+
+- English ("waht industires", "how mnay"): a word that is in no dictionary is replaced by the
+  word of the question vocabulary one or two edits away (a swapped pair of letters counts as
+  one edit). A word CC-CEDICT's English definitions use (about 49,000 words, "rent" among them)
+  is left alone even when the articles never say it, so correcting a typo never turns an
+  unanswerable question into an answerable one. The targets are the words that can matter to
+  the articles: the glossary's English words and the question words.
+- Chinese ("科创中心站地多少亩", "孵化气"): a pinyin input method puts a character of the same sound
+  in the wrong place. A run of characters that is no word (in jieba's dictionary or the
+  corpus) and sounds like a corpus word differing in one character becomes that word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.process import extractOne
+
+from knowledge.glossary import _dictionary_lines, stem
+from knowledge.lexical import Tokenizer
+from knowledge.lexicon import EN_ATTRIBUTE_WORDS, EN_STOPWORDS
+
+_WORD_RE = re.compile(r"[A-Za-z]+")
+_DEFINITIONS_RE = re.compile(r"/(.*)/\s*$")
+MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Every English word of CC-CEDICT's definitions (read once per process)."""
+    words: set[str] = set()
+    for line in _dictionary_lines():
+        match = _DEFINITIONS_RE.search(line)
+        if match:
+            words.update(w.lower() for w in _WORD_RE.findall(match.group(1)))
+    return frozenset(words)
+
+
+def _inflections(word: str) -> Iterable[str]:
+    yield word
+    if word.isalpha() and len(word) >= 3:
+        yield from (f"{word}s", f"{word}es", f"{word}ed", f"{word}ing")
+        if word.endswith("y"):
+            yield f"{word[:-1]}ies"
+
+
+class EnglishSpelling:
+    def __init__(self, targets: Iterable[str], dictionary: frozenset[str] | None = None) -> None:
+        base = {*EN_STOPWORDS, *EN_ATTRIBUTE_WORDS, *targets}
+        self.targets = sorted({form for word in base if word.isalpha() for form in _inflections(word.lower())})
+        self.known = set(self.targets) | (english_words() if dictionary is None else dictionary)
+
+    def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """(text with misspelt English words replaced, the (typo, word) replacements)."""
+        fixes: list[tuple[str, str]] = []
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            lowered = word.lower()
+            if len(word) < MIN_LENGTH or lowered in self.known or stem(lowered) in self.known:
+                return word
+            limit = 1 if len(word) <= 7 else 2
+            best = extractOne(lowered, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
+            if best is None:
+                return word
+            fixes.append((word, best[0]))
+            return best[0]
+
+        return _WORD_RE.sub(replace, text), tuple(fixes)
+
+
+_CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
+_NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
+
+
+def _sound(text: str) -> str:
+    from pypinyin import lazy_pinyin  # a declared dependency; imported where it is used
+
+    return " ".join(lazy_pinyin(text))
+
+
+class ChineseHomophones:
+    def __init__(self, corpus_words: Iterable[str], tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.corpus = {w for w in corpus_words if _CJK_RUN_RE.fullmatch(w) and len(w) <= 4}
+        by_sound: dict[str, set[str]] = {}
+        for word in self.corpus - {w for w in self.corpus if _NUMERAL_RE.search(w)}:  # "是一" is no "十一"
+            by_sound.setdefault(_sound(word), set()).add(word)
+        self.by_sound = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}  # unambiguous only
+
+    def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        fixes: list[tuple[str, str]] = []
+        out = text
+        for run in _CJK_RUN_RE.findall(text):
+            # A window that cuts through a word the corpus uses, wherever it stands, is not one
+            # typo: "专利拥有" holds no "利拥", "四位一体" no "位一".
+            cuts = [(i, i + size) for size in (2, 3, 4) for i in range(len(run) - size + 1)
+                    if run[i:i + size] in self.corpus]
+            fixed, i = run, 0
+            while i < len(fixed) - 1:
+                for size in (4, 3, 2):
+                    window = fixed[i:i + size]
+                    if len(window) < size or window in self.corpus or self.tokenizer.is_word(window):
+                        continue
+                    if any(a < i + size and i < b and not (i <= a and b <= i + size) for a, b in cuts):
+                        continue
+                    word = self.by_sound.get(_sound(window))
+                    if word and sum(a != b for a, b in zip(word, window, strict=True)) == 1:
+                        fixes.append((window, word))
+                        fixed = fixed[:i] + word + fixed[i + size:]
+                        i += size - 1
+                        break
+                i += 1
+            out = out.replace(run, fixed, 1)
+        return out, tuple(fixes)
+
+
+class Spelling:
+    """Both fixers; `fix` returns the corrected text and every (typo, word) replaced."""
+
+    def __init__(self, english: EnglishSpelling, chinese: ChineseHomophones) -> None:
+        self.english = english
+        self.chinese = chinese
+
+    @classmethod
+    def for_corpus(cls, glossary: Iterable[str], corpus_words: Iterable[str], tokenizer: Tokenizer) -> Spelling:
+        return cls(EnglishSpelling(glossary), ChineseHomophones(corpus_words, tokenizer))
+
+    def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        fixes: tuple[tuple[str, str], ...] = ()
+        if re.search(rf"[A-Za-z]{{{MIN_LENGTH}}}", text):
+            text, fixes = self.english.fix(text)
+        if _CJK_RUN_RE.search(text):
+            text, more = self.chinese.fix(text)
+            fixes += more
+        return text, fixes

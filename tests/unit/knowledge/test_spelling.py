@@ -1,0 +1,42 @@
+from knowledge.facts import numbers
+from knowledge.lexical import Tokenizer
+from knowledge.spelling import ChineseHomophones, EnglishSpelling, english_words
+
+
+def test_typos_become_the_question_words_and_glossary_words_they_misspell():
+    fixer = EnglishSpelling(["industry", "academician", "investment"], dictionary=frozenset({"park", "focus"}))
+    text, fixes = fixer.fix("waht industires does the park focus on? how mnay academicians")
+    assert text == "what industries does the park focus on? how many academicians"
+    assert ("industires", "industries") in fixes and ("mnay", "many") in fixes
+
+
+def test_dictionary_words_are_never_changed_even_when_the_articles_never_use_them():
+    # "rent" is one edit from "rest"; changing it would answer a question the articles cannot.
+    fixer = EnglishSpelling(["rest", "investment"])
+    assert "rent" in english_words()
+    assert fixer.fix("What is the monthly rent?") == ("What is the monthly rent?", ())
+
+
+def test_short_and_distant_words_are_left_alone():
+    fixer = EnglishSpelling(["park"], dictionary=frozenset())
+    assert fixer.fix("prk") == ("prk", ())  # three letters: too many neighbours to guess
+    assert fixer.fix("Jinglan") == ("Jinglan", ())  # a name no target is near
+
+
+def test_chinese_magnitudes_are_numbers_too():
+    assert "10000" in numbers("2017年,万人发明专利拥有量36.45件")  # agrees with "per 10,000 people"
+    assert {"9", "90000"} <= numbers("科技工作者9万余人")
+    assert numbers("万达广场千万不要去") == set()  # a magnitude inside a word is no number
+    assert numbers("第六届大赛") == {"6"} and numbers("前五届累计1600余个项目") == {"5", "1600"}
+    assert numbers("这三个项目里有没有一家做芯片的企业") == set()  # counts in words describe; 一家 is "a"
+
+
+def test_a_chinese_sound_alike_that_is_no_word_becomes_the_corpus_word(tmp_path):
+    fixer = ChineseHomophones(["占地", "孵化器", "孵化", "产业园", "园区", "专利", "拥有", "利用"], Tokenizer(tmp_path))
+    assert fixer.fix("科创中心站地多少亩？") == ("科创中心占地多少亩？", (("站地", "占地"),))
+    assert fixer.fix("有木有孵化气、产业圆")[0] == "有木有孵化器、产业园"
+    # Real words stay, however they sound: 公式 is a word, not a typo of anything.
+    assert fixer.fix("园区有没有公式？") == ("园区有没有公式？", ())
+    # A window across two corpus words is no typo: "专利拥有" holds 利拥, which sounds like 利用.
+    assert fixer.fix("万人发明专利拥有量是多少？") == ("万人发明专利拥有量是多少？", ())
+    assert ChineseHomophones(["十一"], Tokenizer(tmp_path)).fix("我们是一家小公司")[1] == ()  # numbers are no typos
