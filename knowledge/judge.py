@@ -90,6 +90,8 @@ def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) ->
         return "the question names a number the passage does not state"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
         return "the question names something no article mentions"
+    if quantity and not any(f.type in QUANTITIES for f in top.facts):
+        return "the question asks how much or how many, and the sentence states no quantity"
     if focus and top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or quantity):
         # "多少个测试台": a number of something else is no answer, however close the sentence.
         return "the sentence does not name what the question asks about"

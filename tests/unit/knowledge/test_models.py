@@ -1,5 +1,6 @@
 import numpy as np
 
+from knowledge.facts import find_facts
 from knowledge.fit import choose_thresholds
 from knowledge.judge import JUDGE_FEATURES, Thresholds, contradiction, judge
 from knowledge.models import LogisticModel, TextClassifier
@@ -36,8 +37,9 @@ def test_thresholds_reach_the_asked_precision():
 class _Top:
     """A ranked candidate with given features (the judge reads features only)."""
 
-    def __init__(self, **values):
+    def __init__(self, facts=(), **values):
         self.values = values
+        self.facts = tuple(facts)
         self.score = values.get("score", 0.9)
 
     def feature(self, name):
@@ -60,7 +62,15 @@ def test_a_contradicted_year_is_never_answered_as_grounded():
 
 def test_a_number_of_something_else_is_no_answer_to_how_many():
     # "多少个测试台" against "智能机器人一批…": the thing counted is not the thing asked about.
-    top = _Top(focus_near=0.0, focus_known=0.0, known_cov_sentence=1.0)
+    top = _Top(find_facts("智能机器人一批"), focus_near=0.0, focus_known=0.0, known_cov_sentence=1.0)
     assert "asks about" in contradiction(top, quantity=True)
     assert contradiction(top, quantity=False) == ""  # "what is X" needs no counted thing
-    assert contradiction(_Top(focus_near=0.5), quantity=True) == ""  # named in the sentence
+    counted = find_facts("测试台12个")
+    assert contradiction(_Top(counted, focus_near=0.5), quantity=True) == ""  # named in the sentence
+
+
+def test_a_sentence_without_a_quantity_is_no_answer_to_how_much():
+    # "入驻奖励能拿多少钱" against "制定出台了…暂行办法等系列政策": no amount at all.
+    policies = _Top(find_facts("制定出台了入驻奖励暂行办法、实施办法、英才计划等系列政策"), focus_near=1.0)
+    assert "no quantity" in contradiction(policies, quantity=True)
+    assert contradiction(policies, quantity=False) == ""
