@@ -136,12 +136,18 @@ def _type_match(
     analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: str, attributes: tuple[Term, ...],
 ) -> tuple[float, float]:
     """(probability mass of the asked types the sentence states a fact of; the same, each fact
-    weighted by how much of what is asked its clause names: "工业产值突破400亿元" for "产值多少")."""
+    weighted by how much of what is asked its clause names: "工业产值突破400亿元" for "产值多少",
+    and a list by whether it lists the kind asked for)."""
     scores = analysis.type_scores
     stated = {f.type for f in facts}
     near: dict[str, float] = {}
+    kind = analysis.kind or analysis.focus
     for f in facts:
-        near[f.type] = max(near.get(f.type, 0.0), coverage(attributes, f.clause_text(sentence)))
+        clause = f.clause_text(sentence)
+        # A list answers "哪些高校" when 高校 is what it lists ("…等高校16所"), not one of its items
+        # ("高校、企业、研发机构等84家会员").
+        close = list_head(kind, clause) if f.type == "list" and kind is not None else coverage(attributes, clause)
+        near[f.type] = max(near.get(f.type, 0.0), close)
     # "What is X" and "is there X" are answered by any sentence about X.
     descriptive = sum(p for t, p in scores.items() if t not in FACT_TYPES)
     return (
