@@ -53,6 +53,8 @@ _SUPERLATIVE_RE = re.compile(
     r"|\b(?P<emax>largest|biggest|most|highest|greatest|longest)\b|\b(?P<emin>smallest|least|lowest|fewest|shortest)\b",
     re.I,
 )
+# "多少人", "几所", "多少亩": the unit a quantity is asked in (not the generic 个, which counts anything).
+_ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍])")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 ATTRIBUTE_WEIGHT = 0.35  # a word that asks for an attribute ("占地", "where") matters less than a subject
@@ -90,6 +92,7 @@ class QuestionAnalysis:
     extreme_of: Term | None = None  # the attribute whose extreme is asked ("占地")
     kind: Term | None = None  # what the answer is a kind of: "哪些高校", "which policies", "平台有哪些"
     corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("waht" → "what", "站地" → "占地")
+    unit: str = ""  # the unit a quantity is asked in ("多少人" → 人, "多少亩" → 亩)
 
     @property
     def known_terms(self) -> tuple[Term, ...]:
@@ -103,7 +106,7 @@ class QuestionAnalysis:
                        "name": t.name} for t in self.terms],
             "focus": self.focus.text if self.focus else None,
             "years": sorted(self.years), "numbers": sorted(self.numbers), "followup": self.followup,
-            "kind": self.kind.text if self.kind else None, "corrections": [list(c) for c in self.corrections],
+            "unit": self.unit, "kind": self.kind.text if self.kind else None, "corrections": [list(c) for c in self.corrections],
             "superlative": self.superlative, "extreme_of": self.extreme_of.text if self.extreme_of else None,
             "query": self.query,
         }
@@ -272,7 +275,7 @@ class Analyzer:
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
             focus=focus_of(asked, terms), kind=kind_of(asked, terms), **superlative_of(asked, terms),
-            corrections=corrections,
+            corrections=corrections, unit=unit.group(1) if (unit := _ASKED_UNIT_RE.search(asked)) else "",
         )
 
     def terms(self, text: str) -> tuple[Term, ...]:

@@ -28,7 +28,7 @@ from knowledge.ranking import Candidate
 JUDGE_FEATURES = (
     "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
     "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near", "year_agree", "number_agree",
-    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence", "list_head",
+    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence", "list_head", "unit_agree",
 )
 OUTCOMES = ("answer", "related", "decline")
 
@@ -74,6 +74,7 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
         top.feature("focus_near"),
         top.feature("attr_cov_sentence"),
         top.feature("list_head"),
+        top.feature("unit_agree"),
     ], dtype=np.float32)
 
 
@@ -92,7 +93,10 @@ def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) ->
         return "the question names something no article mentions"
     if quantity and not any(f.type in QUANTITIES for f in top.facts):
         return "the question asks how much or how many, and the sentence states no quantity"
-    if focus and top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or quantity):
+    # An unknown word asked as a quantity is judged by the unit: a count in the very unit asked
+    # ("科研的人有多少" → "9万余人") answers it, whatever the word ("研究人员" for "科技工作者").
+    unit_answers = top.feature("unit_agree") > 0
+    if focus and top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or (quantity and not unit_answers)):
         # "多少个测试台": a number of something else is no answer, however close the sentence.
         return "the sentence does not name what the question asks about"
     return ""

@@ -28,7 +28,7 @@ FEATURES = (
     "cos_sentence", "cos_margin", "cos_passage", "bm25", "fused_rank", "known_cov_sentence",
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
     "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
-    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head",
+    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head", "unit_agree",
 )
 
 
@@ -123,6 +123,7 @@ def candidates(
                 coverage(attributes, sentence), _focus_near(analysis, facts, sentence, f"{passage.section} {previous}"),
                 float(analysis.focus is not None and analysis.focus.known),
                 list_head(analysis.kind or analysis.focus, sentence),  # "多少所高校" counts a kind too
+                unit_agreement(analysis.unit, facts),
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []
@@ -189,6 +190,17 @@ def list_head(kind: Term | None, sentence: str) -> float:
         if not has_cjk(form) and re.search(rf"\band other (?:\w+ ){{0,3}}{re.escape(head)}", lowered):
             return 1.0
     return 0.0
+
+
+def unit_agreement(unit: str, facts: tuple[Fact, ...]) -> float:
+    """1 when the sentence states a quantity in the unit asked ("9万余人" for "多少人", "80分" for
+    "多少分"), -1 when it states quantities only in other units, 0 when no unit is asked."""
+    if not unit:
+        return 0.0
+    quantities = [f.text for f in facts if f.type in ("count", "area", "amount", "percent")]
+    if any(re.search(rf"[\d一二两三四五六七八九十百千]\s*(?:余|多)?[万千百亿]?(?:余|多)?\s*{unit}", q) for q in quantities):
+        return 1.0
+    return -1.0 if quantities else 0.0
 
 
 def rank(cands: list[Candidate], model: LogisticModel | None) -> list[Candidate]:

@@ -21,3 +21,12 @@ def test_quantities_convert_to_one_unit_of_their_kind(text, kind, value, unit):
 def test_a_quantity_without_digits_or_a_known_unit_is_not_compared():
     assert value_of("三大板块", "count") is None
     assert value_of("约5个足球场", "area") is None
+
+
+def test_unit_agreement_reads_the_unit_after_the_number():
+    from knowledge.facts import find_facts
+    from knowledge.ranking import unit_agreement
+
+    assert unit_agreement("人", tuple(find_facts("科技工作者9万余人"))) == 1.0
+    assert unit_agreement("亩", tuple(find_facts("总投资22亿元"))) == -1.0  # a quantity, of another unit
+    assert unit_agreement("", tuple(find_facts("总投资22亿元"))) == 0.0  # no unit asked

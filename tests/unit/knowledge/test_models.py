@@ -74,3 +74,10 @@ def test_a_sentence_without_a_quantity_is_no_answer_to_how_much():
     policies = _Top(find_facts("制定出台了入驻奖励暂行办法、实施办法、英才计划等系列政策"), focus_near=1.0)
     assert "no quantity" in contradiction(policies, quantity=True)
     assert contradiction(policies, quantity=False) == ""
+
+
+def test_a_count_in_the_unit_asked_answers_an_unknown_word():
+    # "研究人员有多少人" against "科技工作者9万余人": 研究人员 is no corpus word, but 人 is the unit asked.
+    people = find_facts("科技工作者9万余人")
+    assert contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=1.0), quantity=True) == ""
+    assert "asks about" in contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=-1.0), quantity=True)
