@@ -161,6 +161,12 @@ _EN_HOW_RE = re.compile(r"\bhow\s+(?!many\b|much\b)\w+", re.I)
 _EN_NP_END_RE = re.compile(r"\s+(?:of|for|in|at|on|by|from|with|to|does|do|did|has|have|will|can)\b|[?,.]", re.I)
 
 
+def _positions(asked: str, terms: tuple[Term, ...]) -> list[tuple[int, Term]]:
+    """(where it stands in the question, term), for the terms written in it."""
+    lowered = asked.lower()
+    return [(lowered.find(t.text.lower()), t) for t in terms if t.text.lower() in lowered]
+
+
 def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     """The thing a quantity or attribute question asks about, which the answering sentence must
     name: the counted thing after the question word ("多少个测试台", "how many companies"), or the
@@ -170,11 +176,9 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     match = _ASK_RE.search(asked)
     if not match or not terms:
         return None
-    lowered = asked.lower()
-    spans = [(lowered.find(t.text.lower()), t) for t in terms]
-    spans = [(pos, t) for pos, t in spans if pos >= 0]
+    spans = _positions(asked, terms)
     if not has_cjk(match.group(0)):
-        return _english_focus(lowered, match, spans)
+        return _english_focus(asked.lower(), match, spans)
     after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + 3]  # "多少个X"
     if after:
         return None if _KIND_ASK_RE.match(match.group(0)) else min(after, key=lambda pt: pt[0])[1]
@@ -188,8 +192,7 @@ def kind_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     match = _KIND_ASK_RE.search(asked)
     if not match:
         return None
-    lowered = asked.lower()
-    spans = [(lowered.find(t.text.lower()), t) for t in terms if t.text.lower() in lowered]
+    spans = _positions(asked, terms)
     cjk = has_cjk(match.group(0))
     after = sorted(((pos, t) for pos, t in spans if match.end() <= pos <= match.end() + (4 if cjk else 16)),
                    key=lambda pt: pt[0])
@@ -203,25 +206,29 @@ def kind_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
                 pos, kind = nxt, term
         return kind
     before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
-    return max(before, key=lambda pt: pt[0])[1] if before and has_cjk(match.group(0)) else None
+    return max(before, key=lambda pt: pt[0])[1] if before and cjk else None
 
 
-def superlative_of(asked: str, terms: tuple[Term, ...]) -> dict[str, object]:
-    """{"superlative": "max" | "min", "extreme_of": the attribute compared}: the word before
-    "最大" in Chinese ("占地最大"), the word after "largest" in English ("the largest investment")."""
+def superlative_of(asked: str, terms: tuple[Term, ...]) -> tuple[str, Term | None]:
+    """("max" | "min" | "", the attribute compared): the word before "最大" in Chinese ("占地最大"),
+    the word after "largest" in English ("the largest investment")."""
     match = _SUPERLATIVE_RE.search(asked)
     if not match:
-        return {}
+        return "", None
     kind = "max" if match.group("zmax") or match.group("emax") else "min"
-    lowered = asked.lower()
-    spans = [(lowered.find(t.text.lower()), t) for t in terms if t.text.lower() in lowered]
+    spans = _positions(asked, terms)
     before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
     after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + 20]
     if has_cjk(match.group(0)):
         attribute = max(before, key=lambda pt: pt[0])[1] if before else None
     else:
         attribute = min(after, key=lambda pt: pt[0])[1] if after else None
-    return {"superlative": kind, "extreme_of": attribute}
+    return kind, attribute
+
+
+def unit_of(asked: str) -> str:
+    match = _ASKED_UNIT_RE.search(asked)
+    return match.group(1) if match else ""
 
 
 def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Term]]) -> Term | None:
@@ -264,6 +271,7 @@ class Analyzer:
         scores = self.classifier.scores(asked) if self.classifier else {"definition": 1.0}
         answer_type = max(scores, key=scores.__getitem__)
         followup = previous is not None and self.leans_on_previous(asked, terms)
+        superlative, extreme_of = superlative_of(asked, terms)
         query = asked
         if followup and previous is not None:
             query = f"{previous.query} {asked}"
@@ -274,8 +282,8 @@ class Analyzer:
             text=text, asked=asked, context=context, lang=lang, answer_type=answer_type, type_scores=scores,
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
-            focus=focus_of(asked, terms), kind=kind_of(asked, terms), **superlative_of(asked, terms),
-            corrections=corrections, unit=unit.group(1) if (unit := _ASKED_UNIT_RE.search(asked)) else "",
+            focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
+            kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked),
         )
 
     def terms(self, text: str) -> tuple[Term, ...]:

