@@ -10,8 +10,10 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
   shows the closest passage as such;
 - "decline": nothing close; the reply says so and offers topics.
 
-A question whose year, number or proper name the best sentence contradicts is never
-answered as grounded, whatever the probability.
+A question whose year, number or proper name the best sentence contradicts, or that asks how
+much or how many of something the sentence states no quantity of, is never answered as grounded,
+whatever the probability. A superlative whose values knowledge.compare found in one article is
+answered by that comparison.
 """
 
 from __future__ import annotations
