@@ -3,7 +3,7 @@
 Layout under `settings.index_dir`:
 
     builds/<build id>/      one complete build: manifest.json, dense.faiss, passages.jsonl,
-                            sentences.npy, term_df.json, glossary.json, articles.json, bm25/
+                            sentences.npy, term_df.json, glossary.json, sounds.json, articles.json, bm25/
     current -> builds/<id>  the published build (a symlink, swapped atomically)
 
 `articles.json` holds each article's metadata (knowledge.meta) and passage count, as built;
@@ -43,11 +43,12 @@ from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.meta import ArticleMeta
 from knowledge.settings import Settings
+from knowledge.spelling import sound_table
 from knowledge.suggest import Suggestion
 from knowledge.suggest import load as load_suggestions
 from knowledge.types import Passage
 
-FORMAT_VERSION = 6  # bump when what a build contains changes (forces a rebuild)
+FORMAT_VERSION = 7  # bump when what a build contains changes (forces a rebuild)
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
@@ -211,6 +212,7 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
         np.save(tmp / "sentences.npy", sentence_vectors)
         (tmp / "term_df.json").write_text(json.dumps({"n": len(passages), "df": term_df}, ensure_ascii=False))
         (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False))
+        (tmp / "sounds.json").write_text(json.dumps(sound_table(), ensure_ascii=False), encoding="utf-8")
         per_article = Counter(p.source for p in passages)
         catalog = {a.source: {"title": a.clean.title, "meta": a.meta.to_dict(), "passages": per_article[a.source]}
                    for a in articles}
@@ -292,6 +294,7 @@ class KnowledgeIndex:
     models: FittedModels = field(default_factory=FittedModels)  # fitted at build time (knowledge.fit)
     articles: dict[str, ArticleMeta] = field(default_factory=dict)  # source -> metadata, as built
     suggestions: list[Suggestion] = field(default_factory=list)  # questions it answers (knowledge.suggest)
+    sounds: dict[str, str] = field(default_factory=dict)  # character -> reading (knowledge.spelling)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:
@@ -319,6 +322,7 @@ class KnowledgeIndex:
             sentence_vectors = np.load(build / "sentences.npy")
             term_data = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
             glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
+            sounds = json.loads((build / "sounds.json").read_text(encoding="utf-8"))
             models = FittedModels.load(build / MODELS) if (build / MODELS).exists() else FittedModels()
             catalog = json.loads((build / "articles.json").read_text(encoding="utf-8"))
             articles = {source: ArticleMeta.from_dict(entry["meta"], source) for source, entry in catalog.items()}
@@ -337,5 +341,5 @@ class KnowledgeIndex:
         ):
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
         return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary,
-                   models, articles, load_suggestions(build))
+                   models, articles, load_suggestions(build), sounds)
 

@@ -9,13 +9,14 @@ all see the intended word.
   the articles: the glossary's English words and the question words.
 - Chinese ("科创中心站地多少亩", "孵化气"): a pinyin input method puts a character of the same sound
   in the wrong place. A run of characters that is no word (in jieba's dictionary or the
-  corpus) and sounds like a corpus word differing in one character becomes that word.
+  corpus) and sounds like a corpus word differing in one character becomes that word. The
+  sounds come from the index (`sounds.json`, written at build time from pypinyin).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -78,20 +79,27 @@ _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
 _NUMERAL_RE = re.compile(r"[一二两三四五六七八九十百千万亿]")
 
 
-def _sound(text: str) -> str:
-    from pypinyin import lazy_pinyin  # a declared dependency; imported where it is used
+def sound_table() -> dict[str, str]:
+    """Character → its first reading without tone ("站" → "zhan"), from pypinyin, at build time:
+    the index stores it, so a serving process answers without pypinyin's 55 MB of dictionaries."""
+    from pypinyin.contrib.tone_convert import to_normal  # a declared dependency; only the build needs it
+    from pypinyin.pinyin_dict import pinyin_dict
 
-    return " ".join(lazy_pinyin(text))
+    return {chr(code): to_normal(readings.split(",")[0]) for code, readings in pinyin_dict.items()}
 
 
 class ChineseHomophones:
-    def __init__(self, corpus_words: Iterable[str], tokenizer: Tokenizer) -> None:
+    def __init__(self, corpus_words: Iterable[str], tokenizer: Tokenizer, sounds: Mapping[str, str]) -> None:
         self.tokenizer = tokenizer
+        self.sounds = sounds
         self.corpus = {w for w in corpus_words if _CJK_RUN_RE.fullmatch(w) and len(w) <= 4}
         by_sound: dict[str, set[str]] = {}
         for word in self.corpus - {w for w in self.corpus if _NUMERAL_RE.search(w)}:  # "是一" is no "十一"
-            by_sound.setdefault(_sound(word), set()).add(word)
+            by_sound.setdefault(self._sound(word), set()).add(word)
         self.by_sound = {k: next(iter(v)) for k, v in by_sound.items() if len(v) == 1}  # unambiguous only
+
+    def _sound(self, text: str) -> str:
+        return " ".join(self.sounds.get(ch, ch) for ch in text)
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: list[tuple[str, str]] = []
@@ -110,7 +118,7 @@ class ChineseHomophones:
                         continue
                     if any(a < i + size and i < b and not (i <= a and b <= i + size) for a, b in cuts):
                         continue
-                    word = self.by_sound.get(_sound(window))
+                    word = self.by_sound.get(self._sound(window))
                     if word and sum(a != b for a, b in zip(word, window, strict=True)) == 1:
                         fixes.append((window, word))
                         fixed = fixed[:i] + word + fixed[i + size:]
@@ -130,8 +138,9 @@ class Spelling:
         self.chinese = chinese
 
     @classmethod
-    def for_corpus(cls, glossary: Iterable[str], corpus_words: Iterable[str], tokenizer: Tokenizer) -> Spelling:
-        return cls(EnglishSpelling(glossary), ChineseHomophones(corpus_words, tokenizer))
+    def for_corpus(cls, glossary: Iterable[str], corpus_words: Iterable[str], tokenizer: Tokenizer,
+                   sounds: Mapping[str, str]) -> Spelling:
+        return cls(EnglishSpelling(glossary), ChineseHomophones(corpus_words, tokenizer, sounds))
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: tuple[tuple[str, str], ...] = ()

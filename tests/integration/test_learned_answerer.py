@@ -1,6 +1,9 @@
 """The answerer end to end on a small corpus written here:
 index built, ranker and judge fitted on generated questions, questions answered."""
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -94,3 +97,15 @@ def test_values_of_another_attribute_or_article_are_not_compared(learned):
         answer, trace = learned.explain(question)
         assert "values the article states" not in trace.to_dict()["parts"][0]["judgement"]["reason"], question
         assert len({s.source for s in answer.sources}) <= 1
+
+
+def test_answering_loads_no_pinyin_dictionaries(learned):
+    # The Chinese typo fixer reads the sounds the build stored: pypinyin's 55 MB stay out of serving.
+    s = learned.settings
+    env = {**os.environ, "KB_ARTICLES_DIR": str(s.articles_dir), "KB_INDEX_DIR": str(s.index_dir),
+           "KB_CACHE_DIR": str(s.cache_dir), "HF_HUB_OFFLINE": "1"}
+    code = ("import sys\nfrom knowledge.service import KnowledgeService\n"
+            "answer = KnowledgeService.from_settings().ask('东湖示范园站地多少亩？')\n"
+            "print('pypinyin' in sys.modules, answer.outcome)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split()[0] == "False", out
