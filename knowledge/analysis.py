@@ -91,7 +91,7 @@ class QuestionAnalysis:
     superlative: str = ""  # "max" or "min" when the extreme of several values is asked ("哪个占地最大")
     extreme_of: Term | None = None  # the attribute whose extreme is asked ("占地")
     kind: Term | None = None  # what the answer is a kind of: "哪些高校", "which policies", "平台有哪些"
-    corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("waht" → "what", "站地" → "占地")
+    corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("whcih" → "which", "展地" → "占地")
     unit: str = ""  # the unit a quantity is asked in ("多少人" → 人, "多少亩" → 亩)
 
     @property

@@ -1,4 +1,4 @@
-"""Superlative questions ("科创中心、创新公园、科技创意天地，哪个占地最大？", "which project has the
+"""Superlative questions ("A、B、C这几个项目，哪个占地最大？", "which project has the
 largest investment?"): part of judgement, for a question no single sentence answers.
 
 The answer is the extreme of the values that the ranked sentences of one section of one article

@@ -384,7 +384,7 @@ class QuestionGenerator:
                 i = r.choice(long)
                 w = words[i]
                 j = r.randrange(1, len(w) - 2)
-                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]  # swapped letters: "waht", "industires"
+                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]  # swapped letters: "whcih", "investmnet"
                 text = " ".join(words)
         if r.random() < 0.3:
             text = text.lower().rstrip("?")

@@ -94,7 +94,7 @@ def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) ->
     if quantity and not any(f.type in QUANTITIES for f in top.facts):
         return "the question asks how much or how many, and the sentence states no quantity"
     # An unknown word asked as a quantity is judged by the unit: a count in the very unit asked
-    # ("科研的人有多少" → "9万余人") answers it, whatever the word ("研究人员" for "科技工作者").
+    # ("研究员有多少人" → "9万余人") answers it, whatever the word ("研究人员" for "科技工作者").
     unit_answers = top.feature("unit_agree") > 0
     if focus and top.feature("focus_near") == 0 and (top.feature("focus_known") > 0 or (quantity and not unit_answers)):
         # "多少个测试台": a number of something else is no answer, however close the sentence.

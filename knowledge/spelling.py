@@ -1,13 +1,13 @@
 """Typos, before anything reads the question, so the classifier, the terms and the embedding
 all see the intended word.
 
-- English ("waht industires", "how mnay"): a word that is in no dictionary is replaced by the
+- English ("whcih investmnet", "how mnay"): a word that is in no dictionary is replaced by the
   word of the question vocabulary one or two edits away (a swapped pair of letters counts as
   one edit). A word CC-CEDICT's English definitions use (about 49,000 words, "rent" among them)
   is left alone even when the articles never say it, so correcting a typo never turns an
   unanswerable question into an answerable one. The targets are the words that can matter to
   the articles: the glossary's English words and the question words.
-- Chinese ("科创中心站地多少亩", "孵化气"): a pinyin input method puts a character of the same sound
+- Chinese ("物流园展地多少亩", "研发基低"): a pinyin input method puts a character of the same sound
   in the wrong place. A run of characters that is no word (in jieba's dictionary or the
   corpus) and sounds like a corpus word differing in one character becomes that word. The
   sounds come from the index (`sounds.json`, written at build time from pypinyin).

@@ -5,9 +5,9 @@ from knowledge.spelling import ChineseHomophones, EnglishSpelling, english_words
 
 def test_typos_become_the_question_words_and_glossary_words_they_misspell():
     fixer = EnglishSpelling(["industry", "academician", "investment"], dictionary=frozenset({"park", "focus"}))
-    text, fixes = fixer.fix("waht industires does the park focus on? how mnay academicians")
-    assert text == "what industries does the park focus on? how many academicians"
-    assert ("industires", "industries") in fixes and ("mnay", "many") in fixes
+    text, fixes = fixer.fix("whcih investmnet does the park focus on? how mnay academicians")
+    assert text == "which investment does the park focus on? how many academicians"
+    assert ("investmnet", "investment") in fixes and ("mnay", "many") in fixes
 
 
 def test_dictionary_words_are_never_changed_even_when_the_articles_never_use_them():
@@ -32,11 +32,11 @@ def test_chinese_magnitudes_are_numbers_too():
 
 
 def test_a_chinese_sound_alike_that_is_no_word_becomes_the_corpus_word(tmp_path):
-    fixer = ChineseHomophones(["占地", "孵化器", "孵化", "产业园", "园区", "专利", "拥有", "利用"], Tokenizer(tmp_path), sound_table())
-    assert fixer.fix("科创中心站地多少亩？") == ("科创中心占地多少亩？", (("站地", "占地"),))
-    assert fixer.fix("有木有孵化气、产业圆")[0] == "有木有孵化器、产业园"
+    fixer = ChineseHomophones(["占地", "孵化器", "孵化", "产业园", "园区", "专利", "拥有", "利用", "研发", "基地"], Tokenizer(tmp_path), sound_table())
+    assert fixer.fix("物流园展地多少亩？") == ("物流园占地多少亩？", (("展地", "占地"),))
+    assert fixer.fix("有木有研发基低、产业圆")[0] == "有木有研发基地、产业园"
     # Real words stay, however they sound: 公式 is a word, not a typo of anything.
     assert fixer.fix("园区有没有公式？") == ("园区有没有公式？", ())
     # A window across two corpus words is no typo: "专利拥有" holds 利拥, which sounds like 利用.
-    assert fixer.fix("万人发明专利拥有量是多少？") == ("万人发明专利拥有量是多少？", ())
+    assert fixer.fix("发明专利拥有量在全市排第几？") == ("发明专利拥有量在全市排第几？", ())
     assert ChineseHomophones(["十一"], Tokenizer(tmp_path), sound_table()).fix("我们是一家小公司")[1] == ()  # numbers are no typos
