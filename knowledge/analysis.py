@@ -167,6 +167,18 @@ def _positions(asked: str, terms: tuple[Term, ...]) -> list[tuple[int, Term]]:
     return [(lowered.find(t.text.lower()), t) for t in terms if t.text.lower() in lowered]
 
 
+def _first_after(spans: list[tuple[int, Term]], start: int, reach: int) -> Term | None:
+    """The first term that starts at most `reach` characters after `start`."""
+    after = [(pos, t) for pos, t in spans if start <= pos <= start + reach]
+    return min(after, key=lambda pt: pt[0])[1] if after else None
+
+
+def _last_before(spans: list[tuple[int, Term]], end: int) -> Term | None:
+    """The term that ends last at or before `end`."""
+    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= end]
+    return max(before, key=lambda pt: pt[0])[1] if before else None
+
+
 def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     """The thing a quantity or attribute question asks about, which the answering sentence must
     name: the counted thing after the question word ("多少个测试台", "how many companies"), or the
@@ -179,11 +191,10 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     spans = _positions(asked, terms)
     if not has_cjk(match.group(0)):
         return _english_focus(asked.lower(), match, spans)
-    after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + 3]  # "多少个X"
-    if after:
-        return None if _KIND_ASK_RE.match(match.group(0)) else min(after, key=lambda pt: pt[0])[1]
-    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
-    return max(before, key=lambda pt: pt[0])[1] if before else None
+    counted = _first_after(spans, match.end(), 3)  # "多少个X"
+    if counted is not None:
+        return None if _KIND_ASK_RE.match(match.group(0)) else counted
+    return _last_before(spans, match.start())
 
 
 def kind_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
@@ -194,19 +205,17 @@ def kind_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
         return None
     spans = _positions(asked, terms)
     cjk = has_cjk(match.group(0))
-    after = sorted(((pos, t) for pos, t in spans if match.end() <= pos <= match.end() + (4 if cjk else 16)),
-                   key=lambda pt: pt[0])
-    if after:
-        if not cjk:
-            return after[0][1]  # "which policies support …": the first noun
-        # Chinese is head-last: "哪些科技创新平台" asks for 平台, the end of the run of words.
-        pos, kind = after[0]
-        for nxt, term in sorted(spans, key=lambda pt: pt[0]):
-            if nxt == pos + len(kind.text):
-                pos, kind = nxt, term
-        return kind
-    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
-    return max(before, key=lambda pt: pt[0])[1] if before and cjk else None
+    kind = _first_after(spans, match.end(), 4 if cjk else 16)
+    if kind is None:
+        return _last_before(spans, match.start()) if cjk else None
+    if not cjk:
+        return kind  # "which policies support …": the first noun
+    # Chinese is head-last: "哪些科技创新平台" asks for 平台, the end of the run of words.
+    pos = next(p for p, t in spans if t is kind)
+    for nxt, term in sorted(spans, key=lambda pt: pt[0]):
+        if nxt == pos + len(kind.text):
+            pos, kind = nxt, term
+    return kind
 
 
 def superlative_of(asked: str, terms: tuple[Term, ...]) -> tuple[str, Term | None]:
@@ -217,13 +226,9 @@ def superlative_of(asked: str, terms: tuple[Term, ...]) -> tuple[str, Term | Non
         return "", None
     kind = "max" if match.group("zmax") or match.group("emax") else "min"
     spans = _positions(asked, terms)
-    before = [(pos + len(t.text), t) for pos, t in spans if pos + len(t.text) <= match.start()]
-    after = [(pos, t) for pos, t in spans if match.end() <= pos <= match.end() + 20]
     if has_cjk(match.group(0)):
-        attribute = max(before, key=lambda pt: pt[0])[1] if before else None
-    else:
-        attribute = min(after, key=lambda pt: pt[0])[1] if after else None
-    return kind, attribute
+        return kind, _last_before(spans, match.start())
+    return kind, _first_after(spans, match.end(), 20)
 
 
 def unit_of(asked: str) -> str:
@@ -243,8 +248,7 @@ def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Te
         end = _EN_NP_END_RE.search(lowered, start)
         inside = [(pos, t) for pos, t in spans if start <= pos < (end.start() if end else len(lowered))]
         return max(inside, key=lambda pt: pt[0])[1] if inside else None
-    after = [(pos, t) for pos, t in spans if start <= pos <= start + 16]  # "how many (big) Xs"
-    return min(after, key=lambda pt: pt[0])[1] if after else None
+    return _first_after(spans, start, 16)  # "how many (big) Xs"
 
 
 class Analyzer:
