@@ -139,6 +139,11 @@ def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[F
     return sorted(found, key=lambda f: (f.start, f.type))
 
 
+def in_unit(quantity: str, unit: str) -> bool:
+    """Whether a stated quantity is counted or measured in `unit` ("9万余人" in 人)."""
+    return re.search(rf"{_NUM}\s*{_MAGNITUDE}\s*{re.escape(unit)}", quantity) is not None
+
+
 def fact_types(text: str) -> set[str]:
     return {f.type for f in find_facts(text)}
 

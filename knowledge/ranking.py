@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.analysis import QuestionAnalysis, Term
-from knowledge.facts import FACT_TYPES, QUANTITIES, Fact, numbers, years
+from knowledge.facts import FACT_TYPES, QUANTITIES, Fact, in_unit, numbers, years
 from knowledge.models import LogisticModel
 from knowledge.retrieve import Hit
 from knowledge.text import has_cjk
@@ -198,7 +198,7 @@ def unit_agreement(unit: str, facts: tuple[Fact, ...]) -> float:
     if not unit:
         return 0.0
     quantities = [f.text for f in facts if f.type in QUANTITIES]
-    if any(re.search(rf"[\d一二两三四五六七八九十百千]\s*(?:余|多)?[万千百亿]?(?:余|多)?\s*{unit}", q) for q in quantities):
+    if any(in_unit(q, unit) for q in quantities):
         return 1.0
     return -1.0 if quantities else 0.0
 
