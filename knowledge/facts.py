@@ -25,13 +25,14 @@ _MAGNITUDE = r"(?:余|多)?(?:万|千|百|亿)?(?:余|多)?"
 _CLASSIFIER = r"[个家所人名位项件座条种类处栋套间辆台期批]"
 # Clauses end at punctuation, but not at the comma inside a number ("5,000").
 _CLAUSE_RE = re.compile(r"(?:[^，。,；;！？!?：:\n]|(?<=\d),(?=\d{3}))+")
-_EN_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_EN_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+             r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
         r"(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:[上下]半年|底|初|年底)?"
         r"|\d{1,2}\s*月\s*\d{1,2}\s*日"
-        rf"|\b{_EN_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}\b|\b(?:in|since|by|from)\s+(?:19|20)\d{{2}}\b",
+        rf"|\b{_EN_MONTH}\s+(?:\d{{1,2}},?\s+)?(?:19|20)\d{{2}}\b|\b(?:in|since|by|from)\s+(?:19|20)\d{{2}}\b",
         re.I,
     ),
     "amount": re.compile(
@@ -142,6 +143,11 @@ def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[F
 def in_unit(quantity: str, unit: str) -> bool:
     """Whether a stated quantity is counted or measured in `unit` ("9万余人" in 人)."""
     return re.search(rf"{_NUM}\s*{_MAGNITUDE}\s*{re.escape(unit)}", quantity) is not None
+
+
+def measure_word(count: str) -> str:
+    """The measure word a Chinese count is stated in ("16所" → 所, "9万余人" → 人; "" for others)."""
+    return count[-1] if re.fullmatch(rf".*{_CLASSIFIER}", count) else ""
 
 
 def fact_types(text: str) -> set[str]:

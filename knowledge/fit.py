@@ -23,7 +23,6 @@ from knowledge.analysis import QuestionAnalysis
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.fitted import FittedModels
 from knowledge.generate import GeneratedQuestion, QuestionGenerator, sentence_refs
-from knowledge.glossary import cedict_synonyms
 from knowledge.judge import JUDGE_FEATURES, Thresholds, judge_features
 from knowledge.lexical import Tokenizer
 from knowledge.models import LogisticModel, TextClassifier
@@ -69,8 +68,10 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     refs = sentence_refs(index.passages, index.sentence_offsets)
     unique = list({r.text: r for r in refs}.values())
     corpus = " ".join(p.text for p in index.passages)
-    paraphrases = cedict_synonyms(set(index.term_df))
-    questions = QuestionGenerator(pipeline.tokenizer, index.glossary, corpus, seed, paraphrases).generate(unique)
+    # Only the glossary's other wordings: CC-CEDICT's same-sense words (suggest.py) are wrong
+    # senses as often as not ("发展" → "肿块"), and questions made with them taught the judge
+    # that nonsense may be answerable (measured: more wrong answers cited on both corpora).
+    questions = QuestionGenerator(pipeline.tokenizer, index.glossary, corpus, seed).generate(unique)
     if len(questions) > MAX_QUESTIONS:
         picked = np.random.default_rng(seed).choice(len(questions), MAX_QUESTIONS, replace=False)
         questions = [questions[i] for i in sorted(picked)]

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from knowledge.facts import ORG_SUFFIXES, Fact, find_facts
+from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
 from knowledge.lexical import Tokenizer
 from knowledge.text import has_cjk
 
@@ -35,6 +35,13 @@ ZH_ASK: dict[str, tuple[str, ...]] = {
     "yesno": ("有没有", "是否有", "有无"),
     "definition": ("是什么", "是啥", "是干什么的", "什么意思"),
 }
+# "Which" agrees with what the named thing is: a school is asked with 哪所, a company with 哪家.
+ZH_ORG_ASK: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("大学", "学院", "学校", "院校"), ("哪所学校", "哪所高校", "哪个学校")),
+    (("公司", "集团", "企业"), ("哪家公司", "哪家企业", "谁")),
+    ((), ("哪家单位", "哪个机构", "谁", "哪个单位")),
+)
+ZH_COUNT_ASK = ("多少{}", "几{}", "有多少{}", "有几{}", "一共多少{}")
 # "Which X" for a list that names its kind X after 等.
 ZH_KIND_ASK = ("{s}有哪些{k}", "{s}都有哪些{k}", "{s}有什么{k}", "{s}的{k}有哪些", "{s}有哪几个{k}")
 EN_KIND_ASK = ("Which {k} does {s} have?", "What {k} are there in {s}?", "which {k} are in {s}")
@@ -159,7 +166,7 @@ class QuestionGenerator:
                                                  "plain-fact", fact.text))
         return out
 
-    def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 40) -> list[GeneratedQuestion]:
+    def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 80) -> list[GeneratedQuestion]:
         prepared = []
         for ref in sentences:
             if not has_cjk(ref.text) and len(ref.text) < 20:
@@ -199,18 +206,18 @@ class QuestionGenerator:
                 # A fact alone in its clause ("2017年3月16日，园区…成立"): the rest of the sentence says what it is of.
                 rest = _EDGE_WORDS_RE.sub("", (ref.text[: fact.start] + ref.text[fact.end:]).strip(" ，,。.；;"))
             if zh:
-                for _ in range(5):
+                for _ in range(10):
                     # Half the time the question names what the article is about (the park in its
                     # title), as an investor would, rather than the sentence's own subject.
-                    who = owner if owner and owner not in subject and self.rng.random() < 0.5 else subject
+                    who = owner if owner and owner not in subject and (not subject or self.rng.random() < 0.5) else subject
                     stem = rest if who and who in rest else f"{who}{rest}"
                     if len(stem) < 2:
                         break
-                    ask = self.rng.choice(ZH_ASK[fact.type])
-                    text = self._zh_question(stem, ask, who)
+                    ask = self.rng.choice(_zh_asks(fact))
+                    text = self._with_year(self._zh_question(stem, ask, who), who, ref.text, fact)
                     out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
             words = self._english_words(f"{subject} {rest}" if zh else rest)
-            for _ in range(3 if words else 0):
+            for _ in range(6 if words else 0):
                 text = self.rng.choice(EN_ASK[fact.type]).format(k=" ".join(words))
                 out.append(GeneratedQuestion(self._noisy_en(text), "en", fact.type, ref.row, True, "fact-en", fact.text))
             kind = self._list_kind(ref.text, fact) if fact.type == "list" and zh else ""
@@ -242,13 +249,22 @@ class QuestionGenerator:
     def _zh_question(self, stem: str, ask: str, subject: str) -> str:
         if ask in ZH_ASK["date"] and subject and stem.startswith(subject) and len(stem) > len(subject) + 1:
             return f"{subject}{ask}{stem[len(subject):]}的"  # "园区什么时候成立的"
-        if self.rng.random() < 0.6:
-            # People name the subject and a word or two of what they want, not the whole clause.
-            words = [w for w in self.tokenizer.words(stem) if len(w) >= 2 and w not in subject]
-            if words:
-                picked = sorted(self.rng.sample(range(len(words)), min(len(words), self.rng.choice((1, 1, 2, 3)))))
-                stem = (subject if self.rng.random() < 0.8 else "") + "".join(words[i] for i in picked)
+        words = [w for w in self.tokenizer.words(stem) if len(w) >= 2 and w not in subject]
+        if words and (len(words) > 3 or self.rng.random() < 0.6):
+            # People name the subject and a word or two of what they want, never a whole clause.
+            picked = sorted(self.rng.sample(range(len(words)), min(len(words), self.rng.choice((1, 1, 2, 3)))))
+            stem = (subject if self.rng.random() < 0.8 else "") + "".join(words[i] for i in picked)
         return f"{stem}{ask}"
+
+    def _with_year(self, question: str, subject: str, sentence: str, fact: Fact) -> str:
+        """Half the time the question names the year its sentence states ("X2023年产值多少"), as
+        people ask about a year's figures: the ranker learns that the year must agree."""
+        stated = sorted(years(sentence) - years(fact.text))
+        if not stated or fact.type == "date" or self.rng.random() < 0.5:
+            return question
+        year = f"{self.rng.choice(stated)}年"
+        at = len(subject) if subject and question.startswith(subject) else 0
+        return f"{question[:at]}{year}{question[at:]}"
 
     def _list_kind(self, sentence: str, fact: Fact) -> str:
         """The kind a Chinese list names after 等, head last: "…等高校16所" → 高校, "…等9个新型研发机构"
@@ -403,6 +419,15 @@ class QuestionGenerator:
             return text
         i = self.rng.choice(spots)
         return text[:i] + self.rng.choice(self._homophones[text[i]]) + text[i + 1:]
+
+
+def _zh_asks(fact: Fact) -> tuple[str, ...]:
+    measure = measure_word(fact.text) if fact.type == "count" else ""
+    if measure:  # a count is asked in its own measure word: "16所" with "几所", "84家" with "多少家"
+        return tuple(template.format(measure) for template in ZH_COUNT_ASK)
+    if fact.type != "organisation":
+        return ZH_ASK[fact.type]
+    return next(asks for suffixes, asks in ZH_ORG_ASK if not suffixes or fact.text.endswith(suffixes))
 
 
 def _reverse_glossary(glossary: Mapping[str, list[str]]) -> dict[str, str]:

@@ -53,3 +53,39 @@ def test_a_list_that_names_its_kind_is_asked_for_by_that_kind(tmp_path):
     # Each list is asked for by the noun after its 等: 高校 for the first, 会员 for the second.
     assert any("高校" in q for q in zh) and any("会员" in q for q in zh)
     assert all(q.answer_type == "list" and q.answerable for q in kinds)
+
+
+def test_counts_are_asked_in_their_own_measure_word(tmp_path):
+    # "企业120家" is asked "多少家", never "多少所": people count things in the word that fits them,
+    # which is what lets the judge read a count in another measure word as a different thing.
+    counts = [q for q in generate(tmp_path) if q.answerable and q.answer_type == "count" and q.lang == "zh"]
+    assert counts
+    for q in counts:
+        measure = q.answer[-1]
+        assert measure == "家"
+        assert f"多少{measure}" in q.text or f"几{measure}" in q.text
+
+
+def test_which_agrees_with_the_kind_of_organisation_named(tmp_path):
+    texts = ["示范中心与清华大学合作，引进了华为技术有限公司。", "华为技术有限公司与清华大学合作。"]
+    refs = [SentenceRef(i, 0, t, "概况", "示范园简介", "a.txt") for i, t in enumerate(texts)]
+    generator = QuestionGenerator(Tokenizer(tmp_path), {}, " ".join(texts), seed=3)
+    asked: dict[str, list[str]] = {}
+    for q in generator.generate(refs, per_sentence=200):
+        if q.kind == "fact" and q.answer_type == "organisation":
+            asked.setdefault(q.answer, []).append(q.text)
+    # A company is asked "哪家公司", a university "哪所学校", never the other way round.
+    assert asked.get("华为技术有限公司") and asked.get("清华大学")
+    assert not any("哪所" in q for q in asked["华为技术有限公司"])
+    assert not any("哪家公司" in q or "哪家企业" in q for q in asked["清华大学"])
+
+
+def test_a_year_the_sentence_states_is_sometimes_named_in_the_question(tmp_path):
+    # People ask for a year's figure ("2023年产值多少"): some questions carry the sentence's year,
+    # so the ranker learns that a sentence about another year does not answer them.
+    text = "2023年，示范园实现产值415亿元，同比增长12%。"
+    refs = [SentenceRef(0, 0, text, "概况", "示范园简介", "a.txt")]
+    questions = QuestionGenerator(Tokenizer(tmp_path), {}, text, seed=5).generate(refs, per_sentence=200)
+    amounts = [q.text for q in questions if q.kind == "fact" and q.answer_type == "amount"]
+    assert any("2023年" in q for q in amounts) and any("2023" not in q for q in amounts)
+    assert not any("2023" in q.text for q in questions if q.answer_type == "date" and q.answerable)
