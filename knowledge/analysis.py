@@ -57,6 +57,10 @@ _SUPERLATIVE_RE = re.compile(
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍])")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
+# Word classes that carry no topic (jieba's tags): conjunctions, adverbs, pronouns, directions,
+# particles, prepositions, interjections. A word of these the corpus never uses ("或者", "大概")
+# says nothing about what is asked; numerals and time words may ("去年"): they stay.
+_FUNCTION_FLAGS = ("c", "d", "r", "f", "u", "p", "y", "e", "o", "zg")
 ATTRIBUTE_WEIGHT = 0.35  # a word that asks for an attribute ("占地", "where") matters less than a subject
 
 
@@ -292,7 +296,9 @@ class Analyzer:
 
     def terms(self, text: str) -> tuple[Term, ...]:
         """Content words weighted by rarity in the corpus; glossary forms let English words match."""
-        names = {w for w, flag in self.tokenizer.tagged(text) if flag.startswith(_NAME_FLAGS)}
+        tagged = self.tokenizer.tagged(text)
+        names = {w for w, flag in tagged if flag.startswith(_NAME_FLAGS)}
+        function = {w for w, flag in tagged if flag.startswith(_FUNCTION_FLAGS) and has_cjk(w)}
         out: dict[str, Term] = {}
         for raw in self.tokenizer.words(_THOUSANDS_RE.sub("", text)):
             word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
@@ -302,6 +308,8 @@ class Analyzer:
             # English words are looked up stemmed, names spelled in pinyin as written ("chongqing").
             forms = tuple(dict.fromkeys((word, *self.glossary.get(key, ()), *self.glossary.get(word.lower(), ()))))
             seen = max(self.df.get(w, 0) for w in forms)
+            if not seen and raw in function:
+                continue  # an unknown function word would weigh the most; a known one is kept ("一期")
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))
             is_name = raw in names  # Chinese names only: an English capital also starts sentences and titles

@@ -46,6 +46,15 @@ def test_words_the_corpus_never_uses_are_unknown_not_vetoes(analyzer):
     assert analysis.lang == "zh"
 
 
+def test_an_unknown_function_word_is_no_term_but_an_unknown_noun_is(analyzer):
+    # "或者" (a conjunction) and "大概" (an adverb) are in no article; they must not weigh as the
+    # rarest words of the question. "光刻机" is in none either, and it is what is asked about.
+    terms = {t.text: t for t in analyzer.analyse("园区大概有没有新能源或者光刻机项目？").terms}
+    assert "或者" not in terms and "大概" not in terms
+    assert "光刻机" in terms and not terms["光刻机"].known
+    assert terms["新能源"].known
+
+
 def test_english_terms_carry_the_corpus_words_that_translate_them(analyzer):
     analysis = analyzer.analyse("Where is the park?")
     park = next(t for t in analysis.terms if t.text == "park")
