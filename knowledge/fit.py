@@ -161,12 +161,18 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5) -> np.n
 
 
 def choose_thresholds(probs: np.ndarray, labels: np.ndarray, precision: float) -> Thresholds:
-    """The lowest thresholds whose answers reach `precision` (answer) and RELATED_PRECISION (related)."""
+    """The lowest thresholds whose answers reach `precision` (answer) and RELATED_PRECISION (related).
+
+    Precision is counted with the two classes weighed alike (as the judge is fitted): the share
+    of answerable questions the generator happens to make for a corpus must not move the
+    threshold. Counted raw, more positives lowered it and more wrong answers got through."""
+    positives, negatives = max(int(labels.sum()), 1), max(int((~labels).sum()), 1)
 
     def lowest(target: float) -> float:
         for t in np.unique(np.round(probs, 3)):
             chosen = probs >= t
-            if chosen.sum() >= 5 and labels[chosen].mean() >= target:
+            hit, false = chosen[labels].sum() / positives, chosen[~labels].sum() / negatives
+            if chosen.sum() >= 5 and hit / (hit + false) >= target:
                 return float(t)
         return 1.0
 

@@ -11,7 +11,8 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
 - "decline": nothing close; the reply says so and offers topics.
 
 A question whose year, number or proper name the best sentence contradicts, or that asks how
-much or how many of something the sentence states no quantity of, is never answered as grounded,
+much or how many of something the sentence states no quantity of, or when something happened
+and the sentence states no date, is never answered as grounded,
 whatever the probability. A superlative whose values knowledge.compare found in one article is
 answered by that comparison.
 """
@@ -31,7 +32,7 @@ from knowledge.ranking import Candidate
 JUDGE_FEATURES = (
     "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
     "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near", "year_agree", "number_agree",
-    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence", "list_head", "unit_agree",
+    "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence", "list_head", "unit_agree", "cos_z",
 )
 OUTCOMES = ("answer", "related", "decline")
 
@@ -78,12 +79,13 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
         top.feature("attr_cov_sentence"),
         top.feature("list_head"),
         top.feature("unit_agree"),
+        top.feature("cos_z"),
     ], dtype=np.float32)
 
 
-def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) -> str:
+def contradiction(top: Candidate, answer_type: str = "", focus: bool = True) -> str:
     """Why the top sentence cannot be the answer whatever the probability ("" when it can);
-    `quantity`: the question asks how many or how much of something; `focus`: check that the
+    `answer_type`: what the question asks for (a date, a quantity, …); `focus`: check that the
     sentence names what is asked about (a compared value's clause already does)."""
     if top.feature("year_agree") < 0:
         return "the question names a year the passage does not state"
@@ -91,8 +93,11 @@ def contradiction(top: Candidate, quantity: bool = False, focus: bool = True) ->
         return "the question names a number the passage does not state"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
         return "the question names something no article mentions"
+    quantity = answer_type in QUANTITIES
     if quantity and not any(f.type in QUANTITIES for f in top.facts):
         return "the question asks how much or how many, and the sentence states no quantity"
+    if answer_type == "date" and not any(f.type == "date" for f in top.facts):
+        return "the question asks when, and the sentence states no date"
     # An unknown word asked as a quantity is judged by the unit: a count in the very unit asked
     # ("研究员有多少人" → "9万余人") answers it, whatever the word ("研究人员" for "科技工作者").
     unit_answers = top.feature("unit_agree") > 0
@@ -125,7 +130,7 @@ def judge(
     if model is None:  # no fitted judge (a corpus too small to generate both kinds of question)
         return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named)
     p = float(model.prob(row)[0])
-    conflict = contradiction(ranked[0], analysis.answer_type in QUANTITIES)
+    conflict = contradiction(ranked[0], analysis.answer_type)
     if p >= thresholds.answer and not conflict:
         return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)
     if p >= thresholds.related and on_topic(ranked[0]):

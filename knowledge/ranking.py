@@ -28,8 +28,9 @@ FEATURES = (
     "cos_sentence", "cos_margin", "cos_passage", "bm25", "fused_rank", "known_cov_sentence",
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
     "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
-    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head", "unit_agree",
+    "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head", "unit_agree", "cos_z",
 )
+NORM_SAMPLE = 2048  # sentences a question's cosines are standardised against (evenly spaced over a larger build)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def candidates(
     max_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
     min_dense = min((h.dense for h in hits if h.dense is not None), default=0.0)
     q_zh = analysis.lang == "zh"
+    baseline_mean, baseline_std = cosine_baseline(index.sentence_vectors, query_vector)
     rows: list[tuple] = []
     seen: set[str] = set()
     for rank, hit in enumerate(hits, start=1):
@@ -124,6 +126,7 @@ def candidates(
                 float(analysis.focus is not None and analysis.focus.known),
                 list_head(analysis.kind or analysis.focus, sentence),  # "多少所高校" counts a kind too
                 unit_agreement(analysis.unit, facts),
+                (cos - baseline_mean) / baseline_std,
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []
@@ -131,6 +134,17 @@ def candidates(
         values[1] = values[0] - best_cos
         out.append(Candidate(hit.index, j, row, sentence, np.asarray(values, dtype=np.float32), facts))
     return out
+
+
+def cosine_baseline(sentence_vectors: np.ndarray, query_vector: np.ndarray) -> tuple[float, float]:
+    """Mean and spread of the question's cosines over the build's sentences. A cosine means
+    something only against them: an English question's cosines with Chinese sentences all run
+    lower, and the right sentence stands out from that lower crowd as far as a Chinese one does."""
+    step = max(1, len(sentence_vectors) // NORM_SAMPLE)
+    cosines = sentence_vectors[::step] @ query_vector
+    if len(cosines) < 2:
+        return 0.0, 1.0
+    return float(cosines.mean()), float(cosines.std()) or 1.0
 
 
 def _type_match(

@@ -25,13 +25,17 @@ def test_text_classifier_round_trips():
     assert max(again.scores("总投资多少"), key=again.scores("总投资多少").get) == "amount"
 
 
-def test_thresholds_reach_the_asked_precision():
+def test_thresholds_reach_the_asked_precision_whatever_the_share_of_answerable_questions():
     probs = np.linspace(0, 1, 101)
     labels = probs > 0.7  # everything above 0.7 is right
     t = choose_thresholds(probs, labels, precision=0.9)
     chosen = probs >= t.answer
-    assert labels[chosen].mean() >= 0.9
+    hit, false = chosen[labels].mean(), chosen[~labels].mean()
+    assert hit == 1.0 and hit / (hit + false) >= 0.9  # the two kinds weighed alike
     assert t.related <= t.answer
+    # Three times as many answerable questions generated: the same threshold, not a lower one.
+    more = np.concatenate([probs, probs[labels], probs[labels]])
+    assert choose_thresholds(more, more > 0.7, precision=0.9) == t
 
 
 class _Top:
@@ -63,21 +67,30 @@ def test_a_contradicted_year_is_never_answered_as_grounded():
 def test_a_number_of_something_else_is_no_answer_to_how_many():
     # "多少个测试台" against "智能机器人一批…": the thing counted is not the thing asked about.
     top = _Top(find_facts("智能机器人一批"), focus_near=0.0, focus_known=0.0, known_cov_sentence=1.0)
-    assert "asks about" in contradiction(top, quantity=True)
-    assert contradiction(top, quantity=False) == ""  # "what is X" needs no counted thing
+    assert "asks about" in contradiction(top, answer_type="count")
+    assert contradiction(top, answer_type="definition") == ""  # "what is X" needs no counted thing
     counted = find_facts("测试台12个")
-    assert contradiction(_Top(counted, focus_near=0.5), quantity=True) == ""  # named in the sentence
+    assert contradiction(_Top(counted, focus_near=0.5), answer_type="count") == ""  # named in the sentence
 
 
 def test_a_sentence_without_a_quantity_is_no_answer_to_how_much():
     # "入驻奖励能拿多少钱" against "制定出台了…暂行办法等系列政策": no amount at all.
     policies = _Top(find_facts("制定出台了入驻奖励暂行办法、实施办法、英才计划等系列政策"), focus_near=1.0)
-    assert "no quantity" in contradiction(policies, quantity=True)
-    assert contradiction(policies, quantity=False) == ""
+    assert "no quantity" in contradiction(policies, answer_type="amount")
+    assert contradiction(policies, answer_type="definition") == ""
+
+
+def test_a_sentence_without_a_date_is_no_answer_to_when():
+    # "哪一年开工" against "…也将开工建设,预计总投资32亿元": it will start, but no date is given.
+    planned = _Top(find_facts("创意小镇也将开工建设,预计总投资32亿元"), focus_near=1.0)
+    assert "no date" in contradiction(planned, answer_type="date")
+    dated = _Top(find_facts("创意小镇于2019年5月开工建设"), focus_near=1.0)
+    assert contradiction(dated, answer_type="date") == ""
+    assert contradiction(planned, answer_type="amount") == ""  # the amount is there
 
 
 def test_a_count_in_the_unit_asked_answers_an_unknown_word():
     # "研究人员有多少人" against "科技工作者9万余人": 研究人员 is no corpus word, but 人 is the unit asked.
     people = find_facts("科技工作者9万余人")
-    assert contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=1.0), quantity=True) == ""
-    assert "asks about" in contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=-1.0), quantity=True)
+    assert contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=1.0), answer_type="count") == ""
+    assert "asks about" in contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=-1.0), answer_type="count")
