@@ -194,8 +194,6 @@ def test_a_related_passage_is_logged_as_related_with_the_passage_shown(
     assert [s["id"] for s in row.sources] == [s["id"] for s in body["related"]] and row.answer == messages[0]["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue #9): the judge is not confident on fluent English "
-                   "questions; the right passage comes as related")
 def test_english_question_gets_english_framing_around_the_chinese_quote(
     action: ActionAnswerQuestion,
 ) -> None:
