@@ -81,7 +81,7 @@ def test_a_sentence_without_a_quantity_is_no_answer_to_how_much():
 
 
 def test_a_sentence_without_a_date_is_no_answer_to_when():
-    # "哪一年开工" against "…也将开工建设,预计总投资32亿元": it will start, but no date is given.
+    # "什么时候动工" against "…也将开工建设": it will start, but no date is given.
     planned = _Top(find_facts("创意小镇也将开工建设,预计总投资32亿元"), focus_near=1.0)
     assert "no date" in contradiction(planned, answer_type="date")
     dated = _Top(find_facts("创意小镇于2019年5月开工建设"), focus_near=1.0)
