@@ -4,8 +4,9 @@ articles generate (knowledge.generate), at build time.
 The generated questions are split by the sentence they came from: 80 % to fit, 20 % held
 back and reported. The judge's two thresholds come from out-of-fold predictions on the
 fitting part: the lowest probability at which answers reach the target precision
-(`KB_JUDGE_PRECISION`, answerable and unanswerable questions weighed alike), and a lower one at which the top passage is at least on topic half
-of the time (shown as "related", never as an answer).
+(`KB_JUDGE_PRECISION`, answerable and unanswerable questions weighed alike), and a lower one
+at which the top passage is at least on topic half of the time (shown as "related", never as
+an answer).
 """
 
 from __future__ import annotations

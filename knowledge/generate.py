@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
 from knowledge.lexical import Tokenizer
+from knowledge.spelling import sound_table
 from knowledge.text import has_cjk
 
 ZH_ASK: dict[str, tuple[str, ...]] = {
@@ -455,15 +456,12 @@ def _is_pinyin_of(english: str, word: str) -> bool:
 
 
 def _homophone_table(text: str) -> dict[str, list[str]]:
-    """Characters of the corpus that sound alike (a typed pinyin picks the wrong one)."""
-    try:
-        from pypinyin import lazy_pinyin
-    except ImportError:  # pragma: no cover - a declared dependency
-        return {}
-    chars = sorted({ch for ch in text if "\u4e00" <= ch <= "\u9fff"})
+    """Characters of the corpus that sound alike (a typed pinyin picks the wrong one), by the
+    same character sounds the typo fixer reads (knowledge.spelling)."""
+    sounds = sound_table()
     groups: dict[str, list[str]] = defaultdict(list)
-    for ch in chars:
-        groups[lazy_pinyin(ch)[0]].append(ch)
+    for ch in sorted({ch for ch in text if "\u4e00" <= ch <= "\u9fff"}):
+        groups[sounds.get(ch, ch)].append(ch)
     return {ch: [o for o in group if o != ch] for group in groups.values() for ch in group if len(group) > 1}
 
 

@@ -12,8 +12,8 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
 
 A question whose year, number or proper name the best sentence contradicts, or that asks how
 much or how many of something the sentence states no quantity of, or when something happened
-and the sentence states no date, is never answered as grounded,
-whatever the probability. A superlative whose values knowledge.compare found in one article is
+and the sentence states no date, is never answered as grounded, whatever the probability.
+A superlative whose values knowledge.compare found in one article is
 answered by that comparison.
 """
 
