@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -295,6 +296,14 @@ class KnowledgeIndex:
     articles: dict[str, ArticleMeta] = field(default_factory=dict)  # source -> metadata, as built
     suggestions: list[Suggestion] = field(default_factory=list)  # questions it answers (knowledge.suggest)
     sounds: dict[str, str] = field(default_factory=dict)  # character -> reading (knowledge.spelling)
+
+    @cached_property
+    def article_texts(self) -> dict[str, str]:
+        """Source → its title, headings and text, lowercased: what a sentence's article says."""
+        parts: dict[str, list[str]] = {}
+        for passage in self.passages:
+            parts.setdefault(passage.source, [passage.title]).append(f"{passage.section} {passage.text}")
+        return {source: " ".join(texts).lower() for source, texts in parts.items()}
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder, build: Path | None = None) -> KnowledgeIndex:

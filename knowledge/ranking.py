@@ -58,6 +58,17 @@ def coverage(terms: tuple[Term, ...], text: str) -> float:
     return sum(t.weight for t in terms if t.found_in(lowered)) / total
 
 
+def topic_coverage(terms: tuple[Term, ...], text: str, article: str, common: tuple[Term, ...]) -> float:
+    """Coverage of `terms` by `text`, where a `common` word (neither a name nor an attribute)
+    also counts as found when the sentence's article uses it: investors add words of the topic
+    ("园区", "项目") that a sentence leaves to its article."""
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 1.0
+    lowered = text.lower()
+    return sum(t.weight for t in terms if t.found_in(lowered) or (t in common and t.found_in(article))) / total
+
+
 def _agreement(asked: frozenset[str], stated: set[str]) -> float:
     """1 when the sentence states what the question names, -1 when it states only other values."""
     if not asked:
@@ -85,6 +96,7 @@ def candidates(
     names = tuple(t for t in analysis.terms if t.name or (t.known and t.subject and t.weight >= 2.0))
     # What is asked about the subject ("产值" in "X的产值是多少"): the known words that are not names.
     attributes = tuple(t for t in known if t not in names) or known
+    common = tuple(t for t in known if t.subject and t not in names)
     unknown_weight = sum(t.weight for t in analysis.terms if not t.known)
     total_weight = sum(t.weight for t in analysis.terms) or 1.0
     unknown_name = float(any(t.name and not t.known for t in analysis.terms))
@@ -115,7 +127,7 @@ def candidates(
             s_years = years(sentence) or passage_years
             rows.append((hit, rank, first + j, j, sentence, facts, [
                 cos, 0.0, hit.dense if hit.dense is not None else min_dense, (hit.lexical or 0.0) / max_lexical,
-                1.0 / rank, coverage(known, own), cov_passage, unknown_weight / total_weight,
+                1.0 / rank, topic_coverage(known, own, index.article_texts.get(passage.source, ""), common), cov_passage, unknown_weight / total_weight,
                 coverage(names, f"{passage.title} {passage.section} {previous} {sentence}") if names else 1.0,
                 unknown_name, type_fact, near,
                 _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),

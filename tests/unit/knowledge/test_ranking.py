@@ -1,6 +1,7 @@
 import numpy as np
 
-from knowledge.ranking import NORM_SAMPLE, cosine_baseline
+from knowledge.analysis import Term
+from knowledge.ranking import NORM_SAMPLE, cosine_baseline, topic_coverage
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -29,3 +30,19 @@ def test_a_large_build_is_measured_on_an_even_sample():
 def test_a_build_too_small_to_measure_a_spread_changes_nothing():
     one = _unit(np.ones((1, 4), dtype=np.float32))
     assert cosine_baseline(one, one[0]) == (0.0, 1.0)
+
+
+def _term(word: str, weight: float = 1.0) -> Term:
+    return Term(word, weight, True, True, False, (word,))
+
+
+def test_a_common_word_the_sentence_leaves_to_its_article_counts_as_found():
+    park, area = _term("园区"), _term("占地")
+    sentence = "创新公园占地300亩。"
+    article = "园区规划面积18平方公里。创新公园占地300亩。"
+    # "园区" is the article's word for what the sentence is about: no penalty for leaving it out ...
+    assert topic_coverage((park, area), sentence, article, common=(park,)) == 1.0
+    # ... but only for common words: a name or an attribute must be in the sentence itself,
+    assert topic_coverage((park, area), sentence, article, common=()) == 0.5
+    # and a word no part of the article uses is missing, common or not.
+    assert topic_coverage((park, area), sentence, "创新公园占地300亩。", common=(park,)) == 0.5
