@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -100,6 +100,7 @@ _ABSENT_TEMPLATES = (
 PLAIN_ZH = {"place": "{s}在哪里？", "area": "{s}占地多大？", "amount": "{s}总投资多少？"}
 _FILLERS = ("大概", "目前", "一般", "现在", "大约")
 _EDGE_WORDS_RE = re.compile(r"^(?:约|达|为|预计|规划|已经|已|有|共|其中|目前|还|都|并|同时|此外|另外|而且)+|(?:约|达|为|等|的)+$")
+TOPIC_WORDS = 5  # per article: the common nouns a question may add from its topic
 _FAKE_NAME_CHARS = "青岚星河云锦天麓龙泉金凤翠湖银杉华阳沧澜紫荆蓝湾松岭鹤鸣"
 
 
@@ -144,6 +145,7 @@ class QuestionGenerator:
             self.synonyms.setdefault(word, []).extend(others)
         self._homophones = _homophone_table(corpus_text)
         self._titles: dict[str, str] = {}
+        self._topics: dict[str, list[str]] = {}  # source -> the common nouns its sentences use most
 
     def readable(self, sentences: Sequence[SentenceRef]) -> list[GeneratedQuestion]:
         """Answerable questions worded as a user would read them (related questions): a named
@@ -175,6 +177,7 @@ class QuestionGenerator:
             tagged = self.tokenizer.tagged(ref.text) if has_cjk(ref.text) else []
             facts = find_facts(ref.text, tagged)
             prepared.append((ref, facts, self._subject(ref, facts, tagged)))
+        self._topics = self._topic_words(sentences)
         by_subject: dict[str, set[str]] = defaultdict(set)  # subject -> fact types any sentence naming it states
         for subject in {s for _, _, s in prepared if s}:
             for ref, facts, _ in prepared:
@@ -215,7 +218,7 @@ class QuestionGenerator:
                     if len(stem) < 2:
                         break
                     ask = self.rng.choice(_zh_asks(fact))
-                    text = self._with_year(self._zh_question(stem, ask, who), who, ref.text, fact)
+                    text = self._with_topic(self._with_year(self._zh_question(stem, ask, who), who, ref.text, fact), ref)
                     out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
             words = self._english_words(f"{subject} {rest}" if zh else rest)
             for _ in range(6 if words else 0):
@@ -266,6 +269,22 @@ class QuestionGenerator:
         year = f"{self.rng.choice(stated)}年"
         at = len(subject) if subject and question.startswith(subject) else 0
         return f"{question[:at]}{year}{question[at:]}"
+
+    def _with_topic(self, question: str, ref: SentenceRef) -> str:
+        """A quarter of the time the question also names a word of its article's topic that the
+        sentence leaves implicit ("园区…", "项目…"), as investors do."""
+        topics = [w for w in self._topics.get(ref.source, ()) if w not in question and w not in ref.text]
+        if not topics or self.rng.random() >= 0.25:
+            return question
+        return f"{self.rng.choice(topics)}{question}"
+
+    def _topic_words(self, sentences: Sequence[SentenceRef]) -> dict[str, list[str]]:
+        """Per article, the five common nouns (no names) most of its sentences use."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for ref in sentences:
+            if has_cjk(ref.text):
+                counts[ref.source].update({w for w, flag in self.tokenizer.tagged(ref.text) if flag == "n" and len(w) >= 2})
+        return {source: [w for w, _ in c.most_common(TOPIC_WORDS)] for source, c in counts.items()}
 
     def _list_kind(self, sentence: str, fact: Fact) -> str:
         """The kind a Chinese list names after 等, head last: "…等高校16所" → 高校, "…等9个新型研发机构"

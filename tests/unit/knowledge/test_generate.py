@@ -89,3 +89,15 @@ def test_a_year_the_sentence_states_is_sometimes_named_in_the_question(tmp_path)
     amounts = [q.text for q in questions if q.kind == "fact" and q.answer_type == "amount"]
     assert any("2023年" in q for q in amounts) and any("2023" not in q for q in amounts)
     assert not any("2023" in q.text for q in questions if q.answer_type == "date" and q.answerable)
+
+
+def test_some_questions_name_a_word_of_the_article_topic_the_sentence_leaves_out(tmp_path):
+    # Investors say "园区…" of a sentence that names only the project: the words most of an
+    # article's sentences use are sometimes added to a question about one that lacks them.
+    texts = ["园区引进企业120家。", "园区建成孵化器3个。", "园区设立基金2支。", "创新公园总投资30亿元。"]
+    refs = [SentenceRef(i, i, t, "概况", "示范园简介", "a.txt") for i, t in enumerate(texts)]
+    questions = QuestionGenerator(Tokenizer(tmp_path), {}, " ".join(texts), seed=5).generate(refs, per_sentence=200)
+    about_park = [q.text for q in questions if q.row == 3 and q.answerable and q.kind == "fact"]
+    topic = ("园区", "企业", "基金")  # the nouns the other sentences share
+    assert any(any(w in q for w in topic) for q in about_park)
+    assert any(not any(w in q for w in topic) for q in about_park)
