@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
+from knowledge.glossary import surface_words
 from knowledge.lexical import Tokenizer
 from knowledge.spelling import sound_table
 from knowledge.text import has_cjk
@@ -220,8 +221,10 @@ class QuestionGenerator:
                     ask = self.rng.choice(_zh_asks(fact))
                     text = self._with_topic(self._with_year(self._zh_question(stem, ask, who), who, ref.text, fact), ref)
                     out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
-            words = self._english_words(f"{subject} {rest}" if zh else rest)
-            for _ in range(6 if words else 0):
+            for _ in range(6 if zh or len(rest) > 3 else 0):
+                words = self._english_stem(subject, rest) if zh else self._english_words(rest)
+                if not words:
+                    break
                 text = self.rng.choice(EN_ASK[fact.type]).format(k=" ".join(words))
                 out.append(GeneratedQuestion(self._noisy_en(text), "en", fact.type, ref.row, True, "fact-en", fact.text))
             kind = self._list_kind(ref.text, fact) if fact.type == "list" and zh else ""
@@ -383,6 +386,12 @@ class QuestionGenerator:
                  if flag in ("n", "nz", "vn") and len(w) >= 2 and w not in subject]
         return self.rng.choice(words) if words else ""
 
+    def _english_stem(self, subject: str, rest: str) -> list[str]:
+        """The subject in English and a word or two of what is asked, as in `_zh_question`."""
+        asked = [w for w in self._english_words(rest) if w not in self._english_words(subject)]
+        picked = sorted(self.rng.sample(range(len(asked)), min(len(asked), self.rng.choice((1, 1, 2)))))
+        return self._english_words(subject) + [asked[i] for i in picked]
+
     def _english_words(self, text: str) -> list[str]:
         if not has_cjk(text):
             return [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", text)][:6]
@@ -455,6 +464,7 @@ def _reverse_glossary(glossary: Mapping[str, list[str]]) -> dict[str, str]:
     when there is none (names: "Shapingba")."""
     out: dict[str, str] = {}
     spelled: dict[str, str] = {}
+    surfaces = surface_words()
     for english, words in sorted(glossary.items(), key=lambda kv: len(kv[0])):
         if has_cjk(english) or not english.isascii() or len(english) < 3:
             continue
@@ -462,7 +472,7 @@ def _reverse_glossary(glossary: Mapping[str, list[str]]) -> dict[str, str]:
             if _is_pinyin_of(english, word):
                 spelled.setdefault(word, english.capitalize())
             else:
-                out.setdefault(word, english)
+                out.setdefault(word, surfaces.get(english, english))  # a word, not its stem
     return {**spelled, **out}
 
 

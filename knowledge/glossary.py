@@ -25,6 +25,7 @@ import gzip
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -159,6 +160,21 @@ def dictionary_lines() -> Iterable[str]:
             yield from fh
     except (ModuleNotFoundError, FileNotFoundError):
         return  # without the dictionary, English questions rely on dense retrieval alone
+
+
+@lru_cache(maxsize=1)
+def surface_words() -> dict[str, str]:
+    """Stem → the shortest English word with that stem in the dictionary and the vocabulary
+    ("colleg" → "colleges"): glossary keys are stems, questions are written in words."""
+    out: dict[str, str] = {}
+    entries = (m.group(2) for m in map(_ENTRY_RE.match, dictionary_lines()) if m)
+    vocabulary = VOCABULARY_PATH.read_text(encoding="utf-8") if VOCABULARY_PATH.exists() else ""
+    for text in (*entries, vocabulary):
+        for word in _WORD_RE.findall(text.lower()):
+            key = stem(word)
+            if len(word) < len(out.get(key, word + " ")):
+                out[key] = word
+    return out
 
 
 def build_glossary(

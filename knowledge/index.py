@@ -87,7 +87,7 @@ def expected_signature(settings: Settings, embedder: Embedder) -> dict[str, Any]
 # The modules whose code shapes the fitted models: generated questions, features, fitting.
 FITTED_FROM = (
     "facts.py", "analysis.py", "spelling.py", "lexicon.py", "generate.py", "ranking.py", "judge.py", "fit.py", "models.py",
-    "suggest.py",
+    "suggest.py", "glossary.py",
 )
 
 

@@ -1,3 +1,5 @@
+import re
+
 from knowledge.generate import QuestionGenerator, SentenceRef
 from knowledge.lexical import Tokenizer
 
@@ -101,3 +103,13 @@ def test_some_questions_name_a_word_of_the_article_topic_the_sentence_leaves_out
     topic = ("园区", "企业", "基金")  # the nouns the other sentences share
     assert any(any(w in q for w in topic) for q in about_park)
     assert any(not any(w in q for w in topic) for q in about_park)
+
+
+def test_english_questions_are_written_in_words_not_stems(tmp_path):
+    # The glossary's keys are stems ("colleg"); a generated question uses a word with that stem.
+    text = "示范园与东华学院共建研究院。"
+    refs = [SentenceRef(0, 0, text, "概况", "示范园简介", "a.txt")]
+    glossary = {"colleg": ["学院"], "institut": ["研究院"], "park": ["示范园"]}
+    questions = QuestionGenerator(Tokenizer(tmp_path), glossary, text, seed=3).generate(refs, per_sentence=200)
+    english = " ".join(q.text.lower() for q in questions if q.lang == "en")
+    assert english and not re.search(r"\b(?:colleg|institut)\b", english)
