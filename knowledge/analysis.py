@@ -304,6 +304,8 @@ class Analyzer:
             word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
             if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA) or _SUPERLATIVE_RE.fullmatch(word):
                 continue  # single characters match everywhere and mean little alone; "最大" asks
+            if has_cjk(word) and raw not in names and not self.df.get(word):
+                word = self.corpus_core(word)
             key = word if has_cjk(word) else stem(word)
             # English words are looked up stemmed, names spelled in pinyin as written ("chongqing").
             forms = tuple(dict.fromkeys((word, *self.glossary.get(key, ()), *self.glossary.get(word.lower(), ()))))
@@ -316,6 +318,15 @@ class Analyzer:
             out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
                              tuple(f.lower() for f in forms))
         return tuple(out.values())
+
+    def corpus_core(self, word: str) -> str:
+        """A word the corpus never uses that is a corpus word with one character glued on by the
+        segmenter ("大面积" in "有多大面积", "总投资额") is that corpus word; else the word itself.
+        A name is left whole: "金河科技园" is no "科技园"."""
+        for core in (word[1:], word[:-1]):
+            if len(core) >= 2 and self.df.get(core):
+                return core
+        return word
 
     def leans_on_previous(self, asked: str, terms: tuple[Term, ...]) -> bool:
         """A follow-up points back ("它", "it", "当时") or names no subject of its own: only
