@@ -62,10 +62,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:[A-Z][A-Za-z&.-]+\s+){1,4}(?:Co\.|Ltd\.?|Group|University|Institute|Inc\.?|Corporation|Bank|Fund|Center|Centre|Park)\b",
     ),
     # Items joined by 、 or commas ("A、B、C", "A, B and C"); two are a list when 等 names their kind
-    # ("重庆大学、陆军军医大学等高校16所").
+    # ("重庆大学、陆军军医大学等高校16所"), and so is one with a count of its kind ("A等9个研发机构").
     "list": re.compile(
         r"[^，。,；;：:、！!？?]{1,24}(?:、[^，。,；;：:、！!？?]{1,24}){2,}"
         r"|[^，。,；;：:、！!？?]{1,24}、[^，。,；;：:、！!？?]{1,24}?等[^，。,；;：:、！!？?]{1,12}"
+        rf"|[^，。,；;：:、！!？?等]{{2,24}}等{_NUM}{_MAGNITUDE}{_CLASSIFIER}[^，。,；;：:、！!？?]{{1,12}}"
         r"|(?:[^,.;:\s][^,.;:]{1,39},\s*){2,}(?:and|or)\s[^,.;:]{2,40}"  # an item starts at a non-space: linear
     ),
 }

@@ -51,3 +51,11 @@ def test_years_and_numbers_are_told_apart():
 def test_two_items_are_a_list_when_etc_names_their_kind():
     assert any(f.type == "list" for f in find_facts("还有东华大学、西林理工大学等高校16所。"))
     assert not any(f.type == "list" for f in find_facts("东华大学与西林理工大学合作。"))
+
+
+def test_one_named_item_with_a_count_of_its_kind_is_a_list():
+    # "A等9个新型研发机构" names one of nine institutes: it answers "有哪些研发机构" as a list would.
+    facts = find_facts("园区已落地东风研究院等9个新型研发机构，另有孵化器3个。")
+    lists = [f.text for f in facts if f.type == "list"]
+    assert any(t.endswith("等9个新型研发机构") for t in lists)
+    assert not any("孵化器" in t for t in lists)  # a count alone lists nothing
