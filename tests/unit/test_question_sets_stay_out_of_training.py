@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = [*sorted((ROOT / "knowledge" / "eval").glob("*.yml")), ROOT / "tests" / "fixtures" / "fixture_questions.yml"]
+SETS = [*sorted((ROOT / "knowledge" / "eval").glob("*.yml")), *sorted((ROOT / "tests" / "fixtures").glob("*questions.yml"))]
 
 
 def _questions() -> set[str]:
