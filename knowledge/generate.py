@@ -172,13 +172,17 @@ class QuestionGenerator:
 
     def generate(self, sentences: Sequence[SentenceRef], per_sentence: int = 80) -> list[GeneratedQuestion]:
         prepared = []
+        nouns: dict[str, Counter[str]] = defaultdict(Counter)  # per article: in how many sentences
         for ref in sentences:
             if not has_cjk(ref.text) and len(ref.text) < 20:
                 continue
             tagged = self.tokenizer.tagged(ref.text) if has_cjk(ref.text) else []
             facts = find_facts(ref.text, tagged)
             prepared.append((ref, facts, self._subject(ref, facts, tagged)))
-        self._topics = self._topic_words(sentences)
+            # Each noun once per sentence, in order (not a set: ties must break alike in every run).
+            nouns[ref.source].update(dict.fromkeys(w for w, flag in tagged if flag == "n" and len(w) >= 2).keys())
+        # The common nouns (no names) the most sentences of an article use: the words of its topic.
+        self._topics = {source: [w for w, _ in c.most_common(TOPIC_WORDS)] for source, c in nouns.items()}
         by_subject: dict[str, set[str]] = defaultdict(set)  # subject -> fact types any sentence naming it states
         for subject in {s for _, _, s in prepared if s}:
             for ref, facts, _ in prepared:
@@ -281,14 +285,6 @@ class QuestionGenerator:
             return question
         return f"{self.rng.choice(topics)}{question}"
 
-    def _topic_words(self, sentences: Sequence[SentenceRef]) -> dict[str, list[str]]:
-        """Per article, the five common nouns (no names) most of its sentences use."""
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        for ref in sentences:
-            if has_cjk(ref.text):
-                counts[ref.source].update({w for w, flag in self.tokenizer.tagged(ref.text) if flag == "n" and len(w) >= 2})
-        return {source: [w for w, _ in c.most_common(TOPIC_WORDS)] for source, c in counts.items()}
-
     def _list_kind(self, sentence: str, fact: Fact) -> str:
         """The kind a Chinese list names after 等, head last: "…等高校16所" → 高校, "…等9个新型研发机构"
         → 机构, "…等84家会员共同参与" → 会员; "" when it names none."""
@@ -388,9 +384,10 @@ class QuestionGenerator:
 
     def _english_stem(self, subject: str, rest: str) -> list[str]:
         """The subject in English and a word or two of what is asked, as in `_zh_question`."""
-        asked = [w for w in self._english_words(rest) if w not in self._english_words(subject)]
+        who = self._english_words(subject)
+        asked = [w for w in self._english_words(rest) if w not in who]
         picked = sorted(self.rng.sample(range(len(asked)), min(len(asked), self.rng.choice((1, 1, 2)))))
-        return self._english_words(subject) + [asked[i] for i in picked]
+        return who + [asked[i] for i in picked]
 
     def _english_words(self, text: str) -> list[str]:
         if not has_cjk(text):

@@ -1,8 +1,13 @@
+import os
 import re
+import subprocess
+import sys
 
 from knowledge.generate import QuestionGenerator, SentenceRef
 from knowledge.lexical import Tokenizer
 
+# Many nouns used equally often: which of them are an article's topic words is decided by a tie.
+TIES = ["园区引进企业120家，建成基金2支。", "平台落地项目3个，设立机构5家。", "创新公园总投资30亿元，占地300亩。"]
 SENTENCES = [
     "示范园于2019年5月18日正式挂牌成立。",
     "示范园占地约850亩，总投资68亿元。",
@@ -113,3 +118,23 @@ def test_english_questions_are_written_in_words_not_stems(tmp_path):
     questions = QuestionGenerator(Tokenizer(tmp_path), glossary, text, seed=3).generate(refs, per_sentence=200)
     english = " ".join(q.text.lower() for q in questions if q.lang == "en")
     assert english and not re.search(r"\b(?:colleg|institut)\b", english)
+
+
+def test_generation_is_the_same_in_every_process(tmp_path):
+    # Python salts string hashes per process: a set's order must never reach the output, or a
+    # build's training questions (and its answers) would change from one run to the next.
+    script = (
+        "import hashlib, sys; from pathlib import Path\n"
+        "from knowledge.generate import QuestionGenerator, SentenceRef\n"
+        "from knowledge.lexical import Tokenizer\n"
+        f"texts = {TIES!r}\n"
+        "refs = [SentenceRef(i, i, t, '概况', '示范园简介', 'a.txt') for i, t in enumerate(texts)]\n"
+        "qs = QuestionGenerator(Tokenizer(Path(sys.argv[1])), {}, ' '.join(texts), seed=5).generate(refs, per_sentence=200)\n"
+        "print(hashlib.sha256(repr(qs).encode()).hexdigest())\n"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": salt}).stdout
+        for salt in ("1", "2", "3")
+    }
+    assert len(runs) == 1, runs
