@@ -320,13 +320,12 @@ class Analyzer:
         return tuple(out.values())
 
     def corpus_core(self, word: str) -> str:
-        """A word the corpus never uses that is a corpus word with one character glued on by the
-        segmenter ("大面积" in "有多大面积", "总投资额") is that corpus word; else the word itself.
-        A name is left whole: "金河科技园" is no "科技园"."""
-        for core in (word[1:], word[:-1]):
-            if len(core) >= 2 and self.df.get(core):
-                return core
-        return word
+        """A word the corpus never uses that is a corpus word with one character glued on in front
+        by the segmenter ("大面积" in "有多大面积") is that corpus word; else the word itself. Only
+        in front: a Chinese word's last character is its head ("光刻机" is no "光刻"). The caller
+        leaves names whole."""
+        core = word[1:]
+        return core if len(core) >= 2 and self.df.get(core) else word
 
     def leans_on_previous(self, asked: str, terms: tuple[Term, ...]) -> bool:
         """A follow-up points back ("它", "it", "当时") or names no subject of its own: only

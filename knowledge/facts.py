@@ -66,7 +66,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "list": re.compile(
         r"[^，。,；;：:、！!？?]{1,24}(?:、[^，。,；;：:、！!？?]{1,24}){2,}"
         r"|[^，。,；;：:、！!？?]{1,24}、[^，。,；;：:、！!？?]{1,24}?等[^，。,；;：:、！!？?]{1,12}"
-        rf"|[^，。,；;：:、！!？?等]{{2,24}}等{_NUM}{_MAGNITUDE}{_CLASSIFIER}[^，。,；;：:、！!？?]{{1,12}}"
+        # ("等3个月" is "wait three months": no list of months)
+        rf"|[^，。,；;：:、！!？?等]{{2,24}}等{_NUM}{_MAGNITUDE}{_CLASSIFIER}(?!月|小时|工作日)[^，。,；;：:、！!？?]{{1,12}}"
         r"|(?:[^,.;:\s][^,.;:]{1,39},\s*){2,}(?:and|or)\s[^,.;:]{2,40}"  # an item starts at a non-space: linear
     ),
 }

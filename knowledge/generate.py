@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
 from knowledge.glossary import surface_words
 from knowledge.lexical import Tokenizer
+from knowledge.lexicon import ZH_ATTRIBUTE_WORDS
 from knowledge.spelling import sound_table
 from knowledge.text import has_cjk
 
@@ -180,8 +181,10 @@ class QuestionGenerator:
             facts = find_facts(ref.text, tagged)
             prepared.append((ref, facts, self._subject(ref, facts, tagged)))
             # Each noun once per sentence, in order (not a set: ties must break alike in every run).
-            nouns[ref.source].update(dict.fromkeys(w for w, flag in tagged if flag == "n" and len(w) >= 2).keys())
-        # The common nouns (no names) the most sentences of an article use: the words of its topic.
+            nouns[ref.source].update(dict.fromkeys(
+                w for w, flag in tagged if flag == "n" and len(w) >= 2 and w not in ZH_ATTRIBUTE_WORDS).keys())
+        # The common nouns (no names, no attributes such as 面积) the most sentences of an article
+        # use: the words of its topic, as ranking's `common` words are.
         self._topics = {source: [w for w, _ in c.most_common(TOPIC_WORDS)] for source, c in nouns.items()}
         by_subject: dict[str, set[str]] = defaultdict(set)  # subject -> fact types any sentence naming it states
         for subject in {s for _, _, s in prepared if s}:
@@ -225,10 +228,12 @@ class QuestionGenerator:
                     ask = self.rng.choice(_zh_asks(fact))
                     text = self._with_topic(self._with_year(self._zh_question(stem, ask, who), who, ref.text, fact), ref)
                     out.append(GeneratedQuestion(self._noisy_zh(text), "zh", fact.type, ref.row, True, "fact", fact.text))
-            for _ in range(6 if zh or len(rest) > 3 else 0):
-                words = self._english_stem(subject, rest) if zh else self._english_words(rest)
-                if not words:
-                    break
+            # English: the subject and a word or two of what is asked, as in `_zh_question`.
+            who = self._english_words(subject) if zh else []
+            asked = [w for w in self._english_words(rest) if w not in who]
+            for _ in range(6 if who or asked else 0):
+                picked = sorted(self.rng.sample(range(len(asked)), min(len(asked), self.rng.choice((1, 1, 2)))))
+                words = who + [asked[i] for i in picked] if zh else asked
                 text = self.rng.choice(EN_ASK[fact.type]).format(k=" ".join(words))
                 out.append(GeneratedQuestion(self._noisy_en(text), "en", fact.type, ref.row, True, "fact-en", fact.text))
             kind = self._list_kind(ref.text, fact) if fact.type == "list" and zh else ""
@@ -381,13 +386,6 @@ class QuestionGenerator:
         words = [w for w, flag in self.tokenizer.tagged(sentence)
                  if flag in ("n", "nz", "vn") and len(w) >= 2 and w not in subject]
         return self.rng.choice(words) if words else ""
-
-    def _english_stem(self, subject: str, rest: str) -> list[str]:
-        """The subject in English and a word or two of what is asked, as in `_zh_question`."""
-        who = self._english_words(subject)
-        asked = [w for w in self._english_words(rest) if w not in who]
-        picked = sorted(self.rng.sample(range(len(asked)), min(len(asked), self.rng.choice((1, 1, 2)))))
-        return who + [asked[i] for i in picked]
 
     def _english_words(self, text: str) -> list[str]:
         if not has_cjk(text):

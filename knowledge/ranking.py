@@ -113,6 +113,7 @@ def candidates(
         first = int(index.sentence_offsets[hit.index])
         passage_text = f"{passage.title} {passage.section} {passage.text}"
         cov_passage = coverage(known, passage_text)
+        article = index.article_texts.get(passage.source, "")
         passage_years, passage_numbers = years(passage.text), numbers(passage.text)
         sentences = passage.sentence_texts()
         for j, sentence in enumerate(sentences):
@@ -127,7 +128,7 @@ def candidates(
             s_years = years(sentence) or passage_years
             rows.append((hit, rank, first + j, j, sentence, facts, [
                 cos, 0.0, hit.dense if hit.dense is not None else min_dense, (hit.lexical or 0.0) / max_lexical,
-                1.0 / rank, topic_coverage(known, own, index.article_texts.get(passage.source, ""), common), cov_passage, unknown_weight / total_weight,
+                1.0 / rank, topic_coverage(known, own, article, common), cov_passage, unknown_weight / total_weight,
                 coverage(names, f"{passage.title} {passage.section} {previous} {sentence}") if names else 1.0,
                 unknown_name, type_fact, near,
                 _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),
