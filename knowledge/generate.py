@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
 from knowledge.glossary import surface_words
 from knowledge.lexical import Tokenizer
-from knowledge.lexicon import ZH_ATTRIBUTE_WORDS
 from knowledge.spelling import sound_table
 from knowledge.text import has_cjk
 
@@ -181,10 +180,8 @@ class QuestionGenerator:
             facts = find_facts(ref.text, tagged)
             prepared.append((ref, facts, self._subject(ref, facts, tagged)))
             # Each noun once per sentence, in order (not a set: ties must break alike in every run).
-            nouns[ref.source].update(dict.fromkeys(
-                w for w, flag in tagged if flag == "n" and len(w) >= 2 and w not in ZH_ATTRIBUTE_WORDS).keys())
-        # The common nouns (no names, no attributes such as 面积) the most sentences of an article
-        # use: the words of its topic, as ranking's `common` words are.
+            nouns[ref.source].update(dict.fromkeys(w for w, flag in tagged if flag == "n" and len(w) >= 2).keys())
+        # The common nouns (no names) the most sentences of an article use: the words of its topic.
         self._topics = {source: [w for w, _ in c.most_common(TOPIC_WORDS)] for source, c in nouns.items()}
         by_subject: dict[str, set[str]] = defaultdict(set)  # subject -> fact types any sentence naming it states
         for subject in {s for _, _, s in prepared if s}:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -165,17 +164,17 @@ def dictionary_lines() -> Iterable[str]:
 
 @lru_cache(maxsize=1)
 def surface_words() -> dict[str, str]:
-    """Stem → the English word with that stem that the dictionary and the vocabulary use most
-    ("colleg" → "college", "institut" → "institute"): glossary keys are stems, questions are
-    written in words. The most used, not the shortest: "institut" is also German."""
-    counts: dict[str, Counter[str]] = {}
+    """Stem → the shortest English word with that stem in the dictionary and the vocabulary
+    ("colleg" → "colleges"): glossary keys are stems, questions are written in words."""
+    out: dict[str, str] = {}
     entries = (m.group(2) for m in map(_ENTRY_RE.match, dictionary_lines()) if m)
     vocabulary = VOCABULARY_PATH.read_text(encoding="utf-8") if VOCABULARY_PATH.exists() else ""
     for text in (*entries, vocabulary):
         for word in _WORD_RE.findall(text.lower()):
-            counts.setdefault(stem(word), Counter())[word] += 1
-    # Ties go to the shorter word, then the alphabet: the same choice in every run.
-    return {key: min(c.items(), key=lambda wc: (-wc[1], len(wc[0]), wc[0]))[0] for key, c in counts.items()}
+            key = stem(word)
+            if len(word) < len(out.get(key, word + " ")):
+                out[key] = word
+    return out
 
 
 def build_glossary(

@@ -114,11 +114,11 @@ def test_english_questions_are_written_in_words_not_stems(tmp_path):
     # The glossary's keys are stems ("colleg"); a generated question uses a word with that stem.
     text = "示范园与东华学院共建研究院。"
     refs = [SentenceRef(0, 0, text, "概况", "示范园简介", "a.txt")]
-    glossary = {"colleg": ["学院"], "institut": ["研究院"], "park": ["示范园"]}
+    glossary = {"colleg": ["学院"], "park": ["示范园"]}
     questions = QuestionGenerator(Tokenizer(tmp_path), glossary, text, seed=3).generate(refs, per_sentence=200)
     english = " ".join(q.text.lower() for q in questions if q.lang == "en")
-    assert not re.search(r"\b(?:colleg|institut)\b", english)
-    assert re.search(r"\b(?:colleges?|institutes?)\b", english)
+    assert not re.search(r"\bcolleg\b", english)
+    assert re.search(r"\bcolleges?\b", english)
 
 
 def test_generation_is_the_same_in_every_process(tmp_path):
