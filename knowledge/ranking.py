@@ -50,23 +50,19 @@ class Candidate:
         return {n: round(float(v), 3) for n, v in zip(FEATURES, self.features, strict=True)}
 
 
-def coverage(terms: tuple[Term, ...], text: str) -> float:
+def coverage(terms: tuple[Term, ...], text: str, implied: tuple[Term, ...] = ()) -> float:
+    """Share of the terms' weight found in `text`; `implied` terms count as found anyway."""
     total = sum(t.weight for t in terms)
     if total <= 0:
         return 1.0
     lowered = text.lower()
-    return sum(t.weight for t in terms if t.found_in(lowered)) / total
+    return sum(t.weight for t in terms if t in implied or t.found_in(lowered)) / total
 
 
-def topic_coverage(terms: tuple[Term, ...], text: str, article: str, common: tuple[Term, ...]) -> float:
-    """Coverage of `terms` by `text`, where a `common` word (neither a name nor an attribute)
-    also counts as found when the sentence's article uses it: investors add words of the topic
-    ("园区", "项目") that a sentence leaves to its article."""
-    total = sum(t.weight for t in terms)
-    if total <= 0:
-        return 1.0
-    lowered = text.lower()
-    return sum(t.weight for t in terms if t.found_in(lowered) or (t in common and t.found_in(article))) / total
+def left_to_article(common: tuple[Term, ...], article: str) -> tuple[Term, ...]:
+    """The `common` words (neither names nor attributes) the sentence's article uses: investors
+    add words of the topic ("园区", "项目") that a sentence leaves to its article."""
+    return tuple(t for t in common if t.found_in(article))
 
 
 def _agreement(asked: frozenset[str], stated: set[str]) -> float:
@@ -113,7 +109,7 @@ def candidates(
         first = int(index.sentence_offsets[hit.index])
         passage_text = f"{passage.title} {passage.section} {passage.text}"
         cov_passage = coverage(known, passage_text)
-        article = index.article_texts.get(passage.source, "")
+        implied = left_to_article(common, index.article_texts.get(passage.source, ""))  # once per passage
         passage_years, passage_numbers = years(passage.text), numbers(passage.text)
         sentences = passage.sentence_texts()
         for j, sentence in enumerate(sentences):
@@ -128,7 +124,7 @@ def candidates(
             s_years = years(sentence) or passage_years
             rows.append((hit, rank, first + j, j, sentence, facts, [
                 cos, 0.0, hit.dense if hit.dense is not None else min_dense, (hit.lexical or 0.0) / max_lexical,
-                1.0 / rank, topic_coverage(known, own, article, common), cov_passage, unknown_weight / total_weight,
+                1.0 / rank, coverage(known, own, implied), cov_passage, unknown_weight / total_weight,
                 coverage(names, f"{passage.title} {passage.section} {previous} {sentence}") if names else 1.0,
                 unknown_name, type_fact, near,
                 _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),

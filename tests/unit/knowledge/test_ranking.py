@@ -1,7 +1,7 @@
 import numpy as np
 
 from knowledge.analysis import Term
-from knowledge.ranking import NORM_SAMPLE, cosine_baseline, topic_coverage
+from knowledge.ranking import NORM_SAMPLE, cosine_baseline, coverage, left_to_article
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -41,8 +41,8 @@ def test_a_common_word_the_sentence_leaves_to_its_article_counts_as_found():
     sentence = "创新公园占地300亩。"
     article = "园区规划面积18平方公里。创新公园占地300亩。"
     # "园区" is the article's word for what the sentence is about: no penalty for leaving it out ...
-    assert topic_coverage((park, area), sentence, article, common=(park,)) == 1.0
+    assert coverage((park, area), sentence, left_to_article((park,), article)) == 1.0
     # ... but only for common words: a name or an attribute must be in the sentence itself,
-    assert topic_coverage((park, area), sentence, article, common=()) == 0.5
+    assert coverage((park, area), sentence, left_to_article((), article)) == 0.5
     # and a word no part of the article uses is missing, common or not.
-    assert topic_coverage((park, area), sentence, "创新公园占地300亩。", common=(park,)) == 0.5
+    assert coverage((park, area), sentence, left_to_article((park,), "创新公园占地300亩。")) == 0.5
