@@ -53,6 +53,8 @@ _SUPERLATIVE_RE = re.compile(
     r"|\b(?P<emax>largest|biggest|most|highest|greatest|longest)\b|\b(?P<emin>smallest|least|lowest|fewest|shortest)\b",
     re.I,
 )
+_QUANTITY_ASK_RE = re.compile(r"多少|几|多[大久长高]|\bhow\s+(?:much|many|long|big|large)\b", re.I)
+_WHICH_RE = re.compile(r"哪|\bwhich\b", re.I)
 # "多少人", "几所", "多少亩": the unit a quantity is asked in (not the generic 个, which counts anything).
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍])")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -227,6 +229,10 @@ def superlative_of(asked: str, terms: tuple[Term, ...]) -> tuple[str, Term | Non
     the word after "largest" in English ("the largest investment")."""
     match = _SUPERLATIVE_RE.search(asked)
     if not match:
+        return "", None
+    if _QUANTITY_ASK_RE.search(asked) and not _WHICH_RE.search(asked):
+        # "最高奖励多少", "最多能补几年", "how much at most": the cap one sentence states is asked,
+        # not the largest of several values.
         return "", None
     kind = "max" if match.group("zmax") or match.group("emax") else "min"
     spans = _positions(asked, terms)

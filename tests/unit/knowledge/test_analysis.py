@@ -115,6 +115,9 @@ def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words,
     ("园区的项目里哪个总投资最少？", ("园区", "项目", "总投资"), "min", "总投资"),
     ("Which project has the largest investment?", ("project", "investment"), "max", "investment"),
     ("园区占地多大？", ("园区", "占地"), None, None),
+    # A cap ("at most") that one sentence states is asked, not the largest of several values.
+    ("设备补贴最高能拿多少钱？", ("设备", "补贴"), None, None),
+    ("How much rent relief can a start-up get at most?", ("rent", "relief", "start-up"), None, None),
 ])
 def test_superlatives_name_the_extreme_and_the_attribute_compared(asked, words, kind, attribute):
     found, compared = superlative_of(asked, _terms(*words))
