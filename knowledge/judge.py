@@ -93,6 +93,8 @@ def contradiction(top: Candidate, answer_type: str = "", focus: bool = True) -> 
         return "the question names a number the passage does not state"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
         return "the question names something no article mentions"
+    if top.feature("name_in_article") < 1.0:
+        return "the question names a place or organisation the quoted article does not mention"
     quantity = answer_type in QUANTITIES
     if quantity and not any(f.type in QUANTITIES for f in top.facts):
         return "the question asks how much or how many, and the sentence states no quantity"

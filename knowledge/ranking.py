@@ -29,6 +29,7 @@ FEATURES = (
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
     "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
     "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head", "unit_agree", "cos_z",
+    "name_in_article",
 )
 NORM_SAMPLE = 2048  # sentences a question's cosines are standardised against (evenly spaced over a larger build)
 
@@ -96,6 +97,7 @@ def candidates(
     unknown_weight = sum(t.weight for t in analysis.terms if not t.known)
     total_weight = sum(t.weight for t in analysis.terms) or 1.0
     unknown_name = float(any(t.name and not t.known for t in analysis.terms))
+    proper = tuple(t for t in known if t.name)  # places, parks, companies the corpus knows
     max_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
     min_dense = min((h.dense for h in hits if h.dense is not None), default=0.0)
     q_zh = analysis.lang == "zh"
@@ -109,7 +111,10 @@ def candidates(
         first = int(index.sentence_offsets[hit.index])
         passage_text = f"{passage.title} {passage.section} {passage.text}"
         cov_passage = coverage(known, passage_text)
-        implied = left_to_article(common, index.article_texts.get(passage.source, ""))  # once per passage
+        article = index.article_texts.get(passage.source, "")
+        implied = left_to_article(common, article)  # once per passage
+        # Another park's or company's name: its figures are not this article's.
+        named_here = coverage(proper, article) if proper else 1.0
         passage_years, passage_numbers = years(passage.text), numbers(passage.text)
         sentences = passage.sentence_texts()
         for j, sentence in enumerate(sentences):
@@ -136,6 +141,7 @@ def candidates(
                 list_head(analysis.kind or analysis.focus, sentence),  # "多少所高校" counts a kind too
                 unit_agreement(analysis.unit, facts),
                 (cos - baseline_mean) / baseline_std,
+                named_here,
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []

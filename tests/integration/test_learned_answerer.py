@@ -91,6 +91,18 @@ def test_a_superlative_is_answered_by_comparing_the_values_one_article_states(le
     assert {s.source for s in answer.sources} == {"south.txt"}
 
 
+def test_another_parks_sentence_never_answers_for_the_park_asked(learned):
+    # Only 东湖示范园's article has a service centre ("园区服务中心…"); 西山智造谷's has none.
+    answer, trace = learned.explain("西山智造谷的服务中心在哪里？")
+    assert not answer.grounded, answer.answer
+    sentences = trace.to_dict()["parts"][0]["sentences"]
+    east = [s for s in sentences if s["text"] in ARTICLES["east.txt"]]
+    west = [s for s in sentences if s["text"] in ARTICLES["west.txt"]]
+    assert east and west
+    assert all(s["features"]["name_in_article"] == 0 for s in east)  # the judge never quotes them as the answer
+    assert all(s["features"]["name_in_article"] == 1 for s in west)
+
+
 def test_values_of_another_attribute_or_article_are_not_compared(learned):
     # No article states staff numbers; the two parks' areas are in different articles.
     for question in ("南湖科创区哪个项目员工最多？", "东湖示范园和西山智造谷哪个占地最大？"):

@@ -42,12 +42,19 @@ class _Top:
     """A ranked candidate with given features (the judge reads features only)."""
 
     def __init__(self, facts=(), **values):
-        self.values = values
+        self.values = {"name_in_article": 1.0, **values}  # no name the article lacks, unless given
         self.facts = tuple(facts)
         self.score = values.get("score", 0.9)
 
     def feature(self, name):
         return self.values.get(name, 0.0)
+
+
+def test_a_sentence_from_an_article_that_never_names_the_asked_park_is_no_answer():
+    # "璧山智造谷的政务服务中心有几个窗口" and the only such sentence is another park's "园区…".
+    other_park = _Top(name_in_article=0.0, name_cov=0.0, cos_sentence=0.9, known_cov_sentence=0.8)
+    assert "does not mention" in contradiction(other_park, answer_type="count")
+    assert contradiction(_Top(name_in_article=1.0, focus_near=1.0), answer_type="definition") == ""
 
 
 def test_a_contradicted_year_is_never_answered_as_grounded():
