@@ -1,8 +1,9 @@
 """Score the knowledge base on a question file (the format of knowledge/eval/dev_questions.yml).
 
 A case passes when its answer contains at least one alternative of every `expect`
-group; an `abstain: true` case passes when the answer is not grounded. Follow-ups
-(`then:`) are asked with the case's question as the previous turn. Retrieval is
+group and, when the case names a `source`, quotes that article; an `abstain: true` case
+passes when the answer is not grounded. Follow-ups (`then:` under a case, or a case with
+`previous:`) are asked with the earlier question as the previous turn. Retrieval is
 scored too: a passage is relevant when it contains every expect group, and
 Hit@1, Hit@3 and MRR are computed over the full fused ranking.
 """
@@ -30,6 +31,11 @@ class Case:
     expect: list[list[str]]
     abstain: bool = False
     previous: str | None = None  # set for follow-ups
+    source: str | None = None  # the article file the answer must quote, when the set names it
+
+
+# A key the loader does not know would be ignored silently and the case scored as something else.
+CASE_KEYS = frozenset({"id", "lang", "q", "expect", "abstain", "then", "previous", "source"})
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -41,9 +47,14 @@ def load_cases(path: Path) -> list[Case]:
         raise KnowledgeError(f"{path}: expected a mapping with a `cases` list")
     cases: list[Case] = []
     for raw in data["cases"]:
+        if not isinstance(raw, dict) or set(raw) - CASE_KEYS:
+            unknown = sorted(set(raw) - CASE_KEYS) if isinstance(raw, dict) else raw
+            raise KnowledgeError(f"{path}: malformed case {raw!r}: unknown keys {unknown}")
         try:
             case = Case(str(raw["id"]), str(raw.get("lang", "zh")), str(raw["q"]),
-                        [list(map(str, g)) for g in raw.get("expect", [])], bool(raw.get("abstain", False)))
+                        [list(map(str, g)) for g in raw.get("expect", [])], bool(raw.get("abstain", False)),
+                        str(raw["previous"]) if raw.get("previous") else None,
+                        str(raw["source"]) if raw.get("source") else None)
             cases.append(case)
             if "then" in raw:
                 then = raw["then"]
@@ -110,7 +121,8 @@ def evaluate(cases: Iterable[Case], ask: Asker) -> Report:
             passed = not answer.grounded
             rank = None
         else:
-            passed = answer.grounded and contains_all(answer.answer, case.expect)
+            passed = answer.grounded and contains_all(answer.answer, case.expect) and (
+                case.source is None or any(s.source == case.source for s in answer.sources))
             rank = next((i for i, t in enumerate(ranked_texts, 1) if contains_all(t, case.expect)), None)
         report.results.append(Result(case, answer, passed, rank))
     return report

@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
 from knowledge.analysis import split_questions
 from knowledge.evaluate import evaluate, load_cases, service_asker
@@ -31,8 +30,6 @@ def crowded(tmp_path_factory, articles_dir, embedder) -> KnowledgeService:
 
 
 def test_an_answer_quotes_one_article_and_the_one_its_question_names(crowded):
-    raw = yaml.safe_load((FIXTURES / "fixture_questions.yml").read_text(encoding="utf-8"))["cases"]
-    named = {case["id"]: case.get("source") for case in raw}
     wrong_article = []
     for case in load_cases(FIXTURES / "fixture_questions.yml"):
         if case.abstain or case.previous or len(split_questions(case.question)) > 1:
@@ -40,7 +37,7 @@ def test_an_answer_quotes_one_article_and_the_one_its_question_names(crowded):
         answer = crowded.ask(case.question)
         if answer.grounded:
             assert len({s.source for s in answer.sources}) == 1, (case.id, answer.sources)
-            if named.get(case.id) and answer.sources[0].source != named[case.id]:
+            if case.source and answer.sources[0].source != case.source:
                 wrong_article.append((case.id, answer.sources[0].source))
     assert len(wrong_article) <= 3, wrong_article
 

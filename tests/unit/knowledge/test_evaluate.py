@@ -4,7 +4,7 @@ import pytest
 
 from knowledge.errors import KnowledgeError
 from knowledge.evaluate import Case, contains_all, evaluate, format_table, load_cases
-from knowledge.types import Answer
+from knowledge.types import Answer, Source
 
 
 def test_dev_set_loads_with_followups_after_their_first_question(dev_set):
@@ -16,7 +16,8 @@ def test_dev_set_loads_with_followups_after_their_first_question(dev_set):
     assert sum(c.abstain for c in cases) == 6 and {c.lang for c in cases} == {"zh", "en"}
 
 
-@pytest.mark.parametrize("text", ["just text", "cases: 3", "cases:\n- {q: no id}", "{{{"])
+@pytest.mark.parametrize("text", ["just text", "cases: 3", "cases:\n- {q: no id}", "{{{", "cases:\n- just a string",
+                                  "cases:\n- {id: a, q: 园区在哪, previus: 你好}"])
 def test_malformed_sets_are_reported(tmp_path, text):
     path = tmp_path / "set.yml"
     path.write_text(text, encoding="utf-8")
@@ -52,3 +53,28 @@ def test_scores_per_language_abstention_and_ranks():
     assert [r.case.id for r in report.failures()] == ["b"]
     table = format_table([("variant", summary)])
     assert table.splitlines()[2].startswith("| variant | 0.500 | 1.000 | 1/1 |")
+
+
+def test_a_case_with_previous_is_a_follow_up_and_a_named_source_must_be_quoted(tmp_path):
+    path = tmp_path / "set.yml"
+    path.write_text('cases:\n- {id: a, q: "那它占地多大？", previous: "科创中心在哪？", expect: [["78亩"]], source: "park.txt"}\n'
+                    '- {id: b, q: "园区多大？", expect: [["18平方公里"]]}\n', encoding="utf-8")
+    first, second = load_cases(path)
+    assert first.previous == "科创中心在哪？" and first.source == "park.txt"
+    assert second.previous is None and second.source is None
+
+    def cited(article):
+        return Source("p1", article, "标题", "", "占地约78亩", 0.9)
+
+    asked = []
+
+    def ask(case):
+        asked.append(case.previous)
+        return Answer(case.question, "占地约78亩", True, sources=[cited("other-park.txt")]), []
+
+    report = evaluate([first], ask)
+    assert asked == ["科创中心在哪？"]
+    assert not report.results[0].passed  # the right figure, from another park's article
+    assert report.summary()["followups_passed"] == "0/1" and report.summary()["wrong_cited"] == 1
+    right = evaluate([first], lambda case: (Answer(case.question, "占地约78亩", True, sources=[cited("park.txt")]), []))
+    assert right.results[0].passed
