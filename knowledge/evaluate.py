@@ -47,9 +47,11 @@ def load_cases(path: Path) -> list[Case]:
         raise KnowledgeError(f"{path}: expected a mapping with a `cases` list")
     cases: list[Case] = []
     for raw in data["cases"]:
-        if not isinstance(raw, dict) or set(raw) - CASE_KEYS:
-            unknown = sorted(set(raw) - CASE_KEYS) if isinstance(raw, dict) else raw
-            raise KnowledgeError(f"{path}: malformed case {raw!r}: unknown keys {unknown}")
+        if not isinstance(raw, dict):
+            raise KnowledgeError(f"{path}: malformed case {raw!r}: expected a mapping")
+        unknown = set(raw) - CASE_KEYS
+        if unknown:
+            raise KnowledgeError(f"{path}: malformed case {raw!r}: unknown keys {sorted(unknown)}")
         try:
             case = Case(str(raw["id"]), str(raw.get("lang", "zh")), str(raw["q"]),
                         [list(map(str, g)) for g in raw.get("expect", [])], bool(raw.get("abstain", False)),
