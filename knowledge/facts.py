@@ -80,6 +80,9 @@ class Fact:
     start: int
     end: int
     clause: tuple[int, int]  # the clause that holds it (between commas or stops)
+    # The items a Chinese list sums up with 等 ("北京御芯微科技", "蔡司…实验室" in "签约了包含A、B等8个
+    # 项目"), as (start, end) in the sentence; () for other facts and when no tagged words were given.
+    items: tuple[tuple[int, int], ...] = ()
 
     def clause_text(self, sentence: str) -> str:
         return sentence[self.clause[0]:self.clause[1]]
@@ -131,7 +134,8 @@ def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[F
             clause = next(((x, y) for x, y in spans if x <= a < y), (0, len(text)))
             raw = m.group(0)
             a, b = a + len(raw) - len(raw.lstrip()), b - len(raw) + len(raw.rstrip())  # span of the stripped text
-            found.append(Fact(kind, text[a:b], a, b, clause))
+            items = _item_spans(text, a, b, tagged) if kind == "list" and tagged else ()
+            found.append(Fact(kind, text[a:b], a, b, clause, items))
             if kind != "list":
                 taken.append((a, b))
     for name in dict.fromkeys(organisations(tagged or [])):  # each name once
@@ -140,6 +144,34 @@ def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[F
             clause = next(((x, y) for x, y in spans if x <= a < y), (0, len(text)))
             found.append(Fact("organisation", name, a, a + len(name), clause))
     return sorted(found, key=lambda f: (f.start, f.type))
+
+
+# What stands before an enumeration and is no part of its first item: verbs, adverbs,
+# prepositions, conjunctions, pronouns and particles (jieba's flags; not 'vn', a verbal noun).
+_LEAD_FLAGS = frozenset({"v", "vd", "d", "p", "c", "r"})
+
+
+def _item_spans(text: str, start: int, end: int, tagged: list[tuple[str, str]]) -> tuple[tuple[int, int], ...]:
+    """The items of the Chinese list text[start:end] that 等 sums up into a group ("A、B等8个项目"):
+    the parts between 、 before 等; () for a list without 等. The first part may open with its
+    clause's subject and verb ("园区已落地A等9个机构"): its item begins after the last verb,
+    adverb or particle."""
+    stop = text.rfind("等", start, end)
+    if stop < 0:  # "在主板、科创板上市的企业" coordinates; only 等 sums items up into a group
+        return ()
+    body = text[start:stop]
+    spans, at = [], start
+    for part in body.split("、"):
+        spans.append((at, at + len(part)))
+        at += len(part) + 1
+    first_start, first_end = spans[0]
+    position = 0
+    for word, flag in tagged:
+        position += len(word)
+        if first_start < position <= first_end and (flag in _LEAD_FLAGS or flag.startswith("u")):
+            first_start = position
+    spans[0] = (first_start, first_end)
+    return tuple((a, b) for a, b in spans if b > a)
 
 
 def in_unit(quantity: str, unit: str) -> bool:

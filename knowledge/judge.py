@@ -12,7 +12,9 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
 
 A question whose year, number or proper name the best sentence contradicts, or that asks how
 much or how many of something the sentence states no quantity of, or when something happened
-and the sentence states no date, is never answered as grounded, whatever the probability.
+and the sentence states no date, or that asks how much one item of a group has when the
+sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"), is never
+answered as grounded, whatever the probability.
 A superlative whose values knowledge.compare found in one article is
 answered by that comparison.
 """
@@ -98,6 +100,8 @@ def contradiction(top: Candidate, answer_type: str = "", focus: bool = True) -> 
     quantity = answer_type in QUANTITIES
     if quantity and not any(f.type in QUANTITIES for f in top.facts):
         return "the question asks how much or how many, and the sentence states no quantity"
+    if quantity and top.feature("group_member") > 0:
+        return "the question names one of a group the sentence states its figures for"
     if answer_type == "date" and not any(f.type == "date" for f in top.facts):
         return "the question asks when, and the sentence states no date"
     # An unknown word asked as a quantity is judged by the unit: a count in the very unit asked

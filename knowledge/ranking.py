@@ -29,7 +29,7 @@ FEATURES = (
     "known_cov_passage", "unknown_share", "name_cov", "unknown_name", "type_fact", "type_fact_near",
     "year_agree", "number_agree", "cross_lingual", "cross_cos", "position", "context_cov", "title_cov",
     "with_previous_cov", "attr_cov_sentence", "focus_near", "focus_known", "list_head", "unit_agree", "cos_z",
-    "name_in_article",
+    "name_in_article", "group_member",
 )
 NORM_SAMPLE = 2048  # sentences a question's cosines are standardised against (evenly spaced over a larger build)
 
@@ -142,6 +142,7 @@ def candidates(
                 unit_agreement(analysis.unit, facts),
                 (cos - baseline_mean) / baseline_std,
                 named_here,
+                group_member(proper, sentence, facts, f"{passage.title} {passage.section}"),
             ]))
     best_cos = max(r[6][0] for r in rows) if rows else 0.0
     out = []
@@ -219,6 +220,24 @@ def list_head(kind: Term | None, sentence: str) -> float:
         if not has_cjk(form) and re.search(rf"\band other (?:\w+ ){{0,3}}{re.escape(head)}", lowered):
             return 1.0
     return 0.0
+
+
+def group_member(names: tuple[Term, ...], sentence: str, facts: tuple[Fact, ...], heading: str) -> float:
+    """1 when a name the question gives (a company, a place) stands in the sentence only as one
+    item of a group ("签约了A、B、C等8个项目，总投资40亿元" for "A投了多少"): the sentence's
+    figures are the group's, not that item's. A name in the passage's `heading` (its title and
+    section) is what the article is about, whatever item it also begins ("西永…研究院")."""
+    spans = [span for f in facts for span in f.items]
+    lowered_heading = heading.lower()
+    names = tuple(t for t in names if not t.found_in(lowered_heading))
+    if not spans or not names:
+        return 0.0
+    outside = sentence
+    for a, b in spans:  # the spans index the sentence as written: lowercase after cutting
+        outside = outside[:a] + " " * (b - a) + outside[b:]
+    items = [sentence[a:b].lower() for a, b in spans]
+    outside = outside.lower()
+    return float(any(not t.found_in(outside) and any(t.found_in(item) for item in items) for t in names))
 
 
 def unit_agreement(unit: str, facts: tuple[Fact, ...]) -> float:

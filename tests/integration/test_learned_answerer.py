@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 ARTICLES = {
     "east.txt": "东湖示范园简介\n\n东湖示范园于2019年5月18日正式挂牌成立。\n\n东湖示范园占地约850亩，总投资68亿元。\n\n"
                 "东湖示范园已引进企业120家，其中高新技术企业36家。\n\n园区重点发展集成电路、生物医药、人工智能三大产业。\n\n"
-                "园区服务中心位于滨江路与学府大道交汇处，提供注册、人才和融资服务。\n",
+                "园区服务中心位于滨江路与学府大道交汇处，提供注册、人才和融资服务。\n\n"
+                "东湖示范园现场签约了包含北京星河微电子、上海云锦光学实验室、深圳翠湖智能研究院等8个项目，总投资40亿元。\n",
     "west.txt": "西山智造谷简介\n\n西山智造谷于2021年3月8日开园。\n\n西山智造谷占地约2300亩，总投资85亿元。\n\n"
                 "西山智造谷已引进企业45家，重点发展新能源汽车和智能装备。\n\n智造谷与西山大学合作建设了联合实验室。\n",
     "south.txt": "南湖科创区在建项目\n\n南湖科创区正在建设三个重点项目。\n\n创智大厦位于南湖路，总投资12亿元，占地约60亩，"
@@ -101,6 +102,16 @@ def test_another_parks_sentence_never_answers_for_the_park_asked(learned):
     assert east and west
     assert all(s["features"]["name_in_article"] == 0 for s in east)  # the judge never quotes them as the answer
     assert all(s["features"]["name_in_article"] == 1 for s in west)
+
+
+def test_a_groups_total_is_never_the_answer_for_one_of_its_members(learned):
+    # "…包含北京星河微电子、…等8个项目，总投资40亿元": 40亿 is what the eight invest together.
+    answer, trace = learned.explain("北京星河微电子投了多少钱？")
+    assert not answer.grounded, answer.answer
+    group = [s for s in trace.to_dict()["parts"][0]["sentences"] if "等8个项目" in s["text"]]
+    assert group and group[0]["features"]["group_member"] == 1
+    total = learned.ask("东湖示范园现场签约的8个项目总投资多少？")  # the group's own total is answerable
+    assert not total.grounded or "40亿" in total.answer
 
 
 def test_values_of_another_attribute_or_article_are_not_compared(learned):

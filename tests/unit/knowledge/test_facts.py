@@ -59,3 +59,20 @@ def test_one_named_item_with_a_count_of_its_kind_is_a_list():
     lists = [f.text for f in facts if f.type == "list"]
     assert any(t.endswith("等9个新型研发机构") for t in lists)
     assert not any("3个月" in t for t in lists)  # "等3个月" is "wait three months"
+
+
+def _items(text: str, tmp_path) -> list[list[str]]:
+    facts = find_facts(text, Tokenizer(tmp_path).tagged(text))
+    return [[text[a:b] for a, b in f.items] for f in facts if f.type == "list"]
+
+
+def test_the_items_a_list_sums_up_with_etc_are_told_from_its_clause_head(tmp_path):
+    # The first item starts after the clause's verb: the subject and the verb are no item.
+    assert ["东华微电子", "西林光学实验室", "南岸智能控制研究院"] in _items(
+        "现场签约了包含东华微电子、西林光学实验室、南岸智能控制研究院等8个项目,总投资40亿元。", tmp_path)
+    assert ["东华大学", "西林理工大学"] in _items("滨江区拥有东华大学、西林理工大学等高校16所。", tmp_path)
+
+
+def test_a_list_without_etc_has_no_group_items(tmp_path):
+    # "A、B、C上市的企业…奖励800万元": the figure holds for each board, not for a group of them.
+    assert _items("对在境内主板、科创板、创业板成功上市的企业给予800万元奖励。", tmp_path) == [[]]

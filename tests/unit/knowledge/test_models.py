@@ -57,6 +57,15 @@ def test_a_sentence_from_an_article_that_never_names_the_asked_park_is_no_answer
     assert contradiction(_Top(name_in_article=1.0, focus_near=1.0), answer_type="definition") == ""
 
 
+def test_a_groups_figure_is_no_answer_for_one_of_its_members():
+    # "A投了多少" and the sentence gives the total of "A、B、C等8个项目": the figure is the group's.
+    total = find_facts("签约了包含A公司、B公司、C公司等8个项目,总投资40亿元")
+    member = _Top(total, group_member=1.0, focus_near=1.0, unit_agree=1.0)
+    assert "group" in contradiction(member, answer_type="amount")
+    assert contradiction(member, answer_type="list") == ""  # which projects: the list answers it
+    assert contradiction(_Top(total, group_member=0.0, focus_near=1.0), answer_type="amount") == ""
+
+
 def test_a_contradicted_year_is_never_answered_as_grounded():
     top = _Top(year_agree=-1.0, cos_sentence=0.9, known_cov_sentence=1.0)
     assert "year" in contradiction(top)

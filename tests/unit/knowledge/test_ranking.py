@@ -46,3 +46,23 @@ def test_a_common_word_the_sentence_leaves_to_its_article_counts_as_found():
     assert coverage((park, area), sentence, left_to_article((), article)) == 0.5
     # and a word no part of the article uses is missing, common or not.
     assert coverage((park, area), sentence, left_to_article((park,), "创新公园占地300亩。")) == 0.5
+
+
+def _name(word: str) -> Term:
+    return Term(word, 3.0, True, True, True, (word,))
+
+
+def test_a_name_that_is_only_one_item_of_a_group_is_flagged(tmp_path):
+    from knowledge.facts import find_facts
+    from knowledge.lexical import Tokenizer
+    from knowledge.ranking import group_member
+
+    sentence = "现场签约了包含东华微电子、西林光学实验室、南岸智能控制研究院等8个项目,总投资40亿元。"
+    facts = tuple(find_facts(sentence, Tokenizer(tmp_path).tagged(sentence)))
+    assert group_member((_name("西林"),), sentence, facts, "滨江科技园 重点项目") == 1.0
+    # The article's own park, which an item's name also begins with, is what it is about.
+    assert group_member((_name("西林"),), sentence, facts, "西林科技园 重点项目") == 0.0
+    # A name the sentence also gives outside the list is not only an item.
+    both = sentence.replace("现场签约", "西林区现场签约")
+    facts = tuple(find_facts(both, Tokenizer(tmp_path).tagged(both)))
+    assert group_member((_name("西林"),), both, facts, "滨江科技园") == 0.0
