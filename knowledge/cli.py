@@ -141,6 +141,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return _ablation(args, settings, service, cases)
     if args.seeds:
         return _seeds(args, settings, service, cases)
+    if args.ceiling:
+        return _ceiling(settings, service, cases)
     report = evaluate(cases, service_asker(service))
     summary = report.summary()
     console = _console()
@@ -200,6 +202,21 @@ def _seeds(args: argparse.Namespace, settings: Settings, service, cases) -> int:
         refitted = KnowledgeService(settings, service.embedder, replace(service.index, models=models))
         rows.append((f"seed {seed}", evaluate(cases, service_asker(refitted)).summary()))
     print(format_table(with_mean(rows)))
+    return 0
+
+
+def _ceiling(settings: Settings, service, cases) -> int:
+    """The fitted judge and ranker against the same models refitted on the set (knowledge.ceiling)."""
+    from knowledge.ceiling import FOLDS, ceiling
+    from knowledge.lexical import Tokenizer
+    from knowledge.pipeline import Pipeline
+
+    c = ceiling(Pipeline(settings, service.embedder, service.index, Tokenizer(settings.cache_dir)), cases)
+    print(f"| model | fitted on generated questions (this build) | refitted on this set ({FOLDS}-fold) |\n|---|---|---|")
+    print(f"| judge: ROC area, the top sentence answers ({c.questions} questions) | {c.judge_auc:.3f} | "
+          f"{c.judge_auc_refitted:.3f} |")
+    print(f"| ranker: right sentence first ({c.ranked_questions} with one among the candidates) | "
+          f"{c.ranker_top1:.3f} | {c.ranker_top1_refitted:.3f} |")
     return 0
 
 
@@ -323,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print a table: hybrid vs dense only vs BM25 only, without the ranker, without abstention")
     p.add_argument("--seeds", type=lambda raw: [int(x) for x in raw.split(",")], metavar="13,1,2",
                    help="refit the models from each of these generation seeds and score the set with each")
+    p.add_argument("--ceiling", action="store_true",
+                   help="the judge and the ranker refitted on the set itself (cross-validated): is the gap the "
+                        "generated training questions or the features?")
     p.add_argument("--st-model", type=Path,
                    help="with --ablation: also a sentence-transformers model folder (see export-st)")
 

@@ -132,3 +132,34 @@ def test_answering_loads_no_pinyin_dictionaries(learned):
             "print('pypinyin' in sys.modules, answer.outcome)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split()[0] == "False", out
+
+
+def test_the_ceiling_refits_the_judge_and_ranker_on_a_set(service) -> None:
+    """`knowledge eval --ceiling`: the fitted models' figures are those of the answers the service
+    gives, and the refitted ones are measured on the same questions."""
+    import numpy as np
+
+    from knowledge.ceiling import auc, ceiling
+    from knowledge.evaluate import Case, contains_all
+    from knowledge.lexical import Tokenizer
+    from knowledge.pipeline import Pipeline
+
+    cases = [
+        Case("a", "zh", "科创中心在哪里？", [["大学城南路"]]),
+        Case("b", "zh", "科创中心总投资多少？", [["22亿元"]]),
+        Case("c", "zh", "园区规划面积有多大？", [["18平方公里"]]),
+        Case("d", "en", "How many universities are there in Shapingba?", [["16所"]]),
+        Case("e", "zh", "园区附近有没有三甲医院？", [], abstain=True),
+        Case("f", "zh", "园区的食堂怎么样？", [], abstain=True),
+    ]
+    result = ceiling(Pipeline(service.settings, service.embedder, service.index, Tokenizer(service.settings.cache_dir)),
+                     cases)
+    assert result.questions == len(cases)
+    tops, probs = [], []
+    for case in cases:
+        _, trace = service.explain(case.question)
+        tops.append(not case.abstain and contains_all(trace.parts[0]["sentences"][0]["text"], case.expect))
+        probs.append(trace.score)
+    assert result.judge_auc == pytest.approx(auc(np.asarray(probs), np.asarray(tops)), abs=1e-3)
+    assert result.ranked_questions == sum(1 for c in cases if not c.abstain)
+    assert 0.0 <= result.ranker_top1_refitted <= 1.0
