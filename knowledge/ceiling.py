@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.evaluate import Case, contains_all
-from knowledge.judge import JUDGE_FEATURES, judge_features
+from knowledge.fit import out_of_fold
+from knowledge.judge import judge_features
 from knowledge.models import LogisticModel
 from knowledge.pipeline import Pipeline
 from knowledge.ranking import FEATURES
@@ -35,23 +36,10 @@ class Ceiling:
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve: the chance that a right case scores above a wrong one (ties half)."""
-    pos, neg = scores[labels], scores[~labels]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    above = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(above / (len(pos) * len(neg)))
+    """Area under the ROC curve (NaN when the cases are all right or all wrong)."""
+    from sklearn.metrics import roc_auc_score
 
-
-def refitted_judge(rows: np.ndarray, labels: np.ndarray, folds: int = FOLDS, seed: int = 0) -> np.ndarray:
-    """Each row's probability from a judge fitted on the other folds."""
-    fold = np.random.default_rng(seed).integers(0, folds, len(labels))
-    out = np.full(len(labels), 0.5)
-    for k in range(folds):
-        train = fold != k
-        if len(set(labels[train])) == 2 and (~train).any():
-            out[~train] = LogisticModel.fit(rows[train], labels[train], JUDGE_FEATURES).prob(rows[~train])
-    return out
+    return float(roc_auc_score(labels, scores)) if len(set(labels.tolist())) == 2 else float("nan")
 
 
 def refitted_top1(groups: list[tuple[np.ndarray, np.ndarray]], folds: int = FOLDS, seed: int = 0) -> float:
@@ -85,6 +73,6 @@ def ceiling(pipeline: Pipeline, cases: Iterable[Case]) -> Ceiling:
             fitted_first.append(bool(right[0]))
     x, y = np.asarray(rows), np.asarray(labels, dtype=bool)
     return Ceiling(
-        len(y), auc(np.asarray(probs), y), auc(refitted_judge(x, y), y) if len(y) else float("nan"),
+        len(y), auc(np.asarray(probs), y), auc(out_of_fold(x, y, seed=0, folds=FOLDS), y) if len(y) else float("nan"),
         len(groups), float(np.mean(fitted_first)) if groups else float("nan"), refitted_top1(groups),
     )

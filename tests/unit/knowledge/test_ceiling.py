@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.ceiling import auc, refitted_judge, refitted_top1
+from knowledge.ceiling import FOLDS, auc, refitted_top1
+from knowledge.fit import out_of_fold
 from knowledge.judge import JUDGE_FEATURES
 from knowledge.ranking import FEATURES
 
@@ -22,9 +23,9 @@ def test_a_judge_refitted_on_the_set_finds_what_its_features_hold() -> None:
     rng = np.random.default_rng(3)
     rows = rng.normal(size=(300, len(JUDGE_FEATURES)))
     labels = rows[:, 2] + 0.3 * rng.normal(size=300) > 0  # one feature decides
-    probs = refitted_judge(rows, labels)
+    probs = out_of_fold(rows, labels, seed=0, folds=FOLDS)
     assert auc(probs, labels) > 0.9
-    noise = refitted_judge(rng.normal(size=(300, len(JUDGE_FEATURES))), labels)
+    noise = out_of_fold(rng.normal(size=(300, len(JUDGE_FEATURES))), labels, seed=0, folds=FOLDS)
     assert auc(noise, labels) < 0.7  # out of fold: features that hold nothing earn nothing
 
 
