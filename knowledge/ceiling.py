@@ -6,6 +6,11 @@ questions, either the generated questions teach the wrong weights, or the featur
 what is needed. Refitting the same two models on the people's questions themselves (k-fold, each
 question scored by models fitted without it) tells which: if the refitted models do no better,
 no change of the generated questions can help, only new information can.
+
+The trade-off table says what moving the judge's answer threshold would buy on the set, per
+language: right answers against answers whose top sentence does not answer (wrong facts cited).
+It reads the top sentence, so a multi-part message counts by its first part; questions a rule
+decides (a contradiction, a superlative's comparison) stay decided whatever the threshold.
 """
 
 from __future__ import annotations
@@ -23,6 +28,27 @@ from knowledge.pipeline import Pipeline
 from knowledge.ranking import FEATURES
 
 FOLDS = 10
+TRADE_OFF_THRESHOLDS = (0.9, 0.8, 0.6, 0.5, 0.4, 0.3)  # besides the build's own
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One question as the judge saw it."""
+
+    lang: str
+    answerable: bool
+    probability: float
+    top_right: bool  # the top sentence holds the expected answer
+    rule: str  # knowledge.judge.Judgement.rule: "answer", "never", or "" (the probability decides)
+
+
+@dataclass(frozen=True)
+class TradeOff:
+    threshold: float
+    lang: str
+    answerable: int
+    right: int  # answered, the top sentence holding the answer
+    wrong: int  # answered, the top sentence not holding it (a wrong fact cited, or an unanswerable question answered)
 
 
 @dataclass(frozen=True)
@@ -33,6 +59,29 @@ class Ceiling:
     ranked_questions: int  # answerable questions with a right sentence among the candidates
     ranker_top1: float
     ranker_top1_refitted: float
+    judged: tuple[Judged, ...] = ()
+
+
+def trade_offs(judged: Iterable[Judged], thresholds: Iterable[float]) -> list[TradeOff]:
+    """Per threshold and language, what the judge would answer right and wrong at it."""
+    judged = list(judged)
+    rows = []
+    for t in sorted(set(thresholds), reverse=True):
+        for lang in sorted({j.lang for j in judged}, key=lambda code: (code != "zh", code)):
+            mine = [j for j in judged if j.lang == lang]
+            answered = [j for j in mine if j.rule == "answer" or (not j.rule and j.probability >= t)]
+            right = sum(j.top_right for j in answered)
+            rows.append(TradeOff(t, lang, sum(j.answerable for j in mine), right, len(answered) - right))
+    return rows
+
+
+def never_erring(judged: Iterable[Judged]) -> list[TradeOff]:
+    """Per language, a judge that answers every right top sentence and no other (threshold NaN):
+    what the ranker allows at best."""
+    judged = list(judged)
+    return [TradeOff(float("nan"), lang, sum(j.answerable for j in judged if j.lang == lang),
+                     sum(j.top_right for j in judged if j.lang == lang), 0)
+            for lang in sorted({j.lang for j in judged}, key=lambda code: (code != "zh", code))]
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -58,7 +107,7 @@ def refitted_top1(groups: list[tuple[np.ndarray, np.ndarray]], folds: int = FOLD
 
 
 def ceiling(pipeline: Pipeline, cases: Iterable[Case]) -> Ceiling:
-    rows, labels, probs, groups, fitted_first = [], [], [], [], []
+    rows, labels, probs, groups, fitted_first, judged = [], [], [], [], [], []
     for case in cases:
         before = pipeline.analyse(case.previous) if case.previous else None
         result = pipeline.run(pipeline.analyse(case.question, before))
@@ -68,11 +117,13 @@ def ceiling(pipeline: Pipeline, cases: Iterable[Case]) -> Ceiling:
         rows.append(judge_features(result.ranked))
         labels.append(bool(right[0]))
         probs.append(result.judgement.probability)
+        judged.append(Judged(case.lang, not case.abstain, result.judgement.probability, bool(right[0]),
+                             result.judgement.rule))
         if right.any():  # ranked best first by the fitted ranker
             groups.append((np.stack([c.features for c in result.ranked]), right))
             fitted_first.append(bool(right[0]))
     x, y = np.asarray(rows), np.asarray(labels, dtype=bool)
     return Ceiling(
         len(y), auc(np.asarray(probs), y), auc(out_of_fold(x, y, seed=0, folds=FOLDS), y) if len(y) else float("nan"),
-        len(groups), float(np.mean(fitted_first)) if groups else float("nan"), refitted_top1(groups),
+        len(groups), float(np.mean(fitted_first)) if groups else float("nan"), refitted_top1(groups), tuple(judged),
     )

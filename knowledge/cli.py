@@ -207,7 +207,7 @@ def _seeds(args: argparse.Namespace, settings: Settings, service, cases) -> int:
 
 def _ceiling(settings: Settings, service, cases) -> int:
     """The fitted judge and ranker against the same models refitted on the set (knowledge.ceiling)."""
-    from knowledge.ceiling import FOLDS, ceiling
+    from knowledge.ceiling import FOLDS, TRADE_OFF_THRESHOLDS, ceiling, never_erring, trade_offs
     from knowledge.lexical import Tokenizer
     from knowledge.pipeline import Pipeline
 
@@ -217,6 +217,19 @@ def _ceiling(settings: Settings, service, cases) -> int:
           f"{c.judge_auc_refitted:.3f} |")
     print(f"| ranker: right sentence first ({c.ranked_questions} with one among the candidates) | "
           f"{c.ranker_top1:.3f} | {c.ranker_top1_refitted:.3f} |")
+    build = service.index.models.thresholds.answer
+    rows = trade_offs(c.judged, (*TRADE_OFF_THRESHOLDS, build))
+    langs = list(dict.fromkeys(r.lang for r in rows))
+    print("\nMoving the answer threshold (right answers of the answerable questions / answers citing a wrong top "
+          "sentence):\n")
+    print("| answer threshold | " + " | ".join(langs) + " |\n|---|" + "---|" * len(langs))
+    for t in dict.fromkeys(r.threshold for r in rows):
+        cells = [f"{r.right / max(r.answerable, 1):.3f} ({r.right}/{r.answerable}) / {r.wrong}"
+                 for r in rows if r.threshold == t]
+        print(f"| {t:.3f}{' (this build)' if t == build else ''} | " + " | ".join(cells) + " |")
+    print("| a judge that never errs (the ranker's bound) | "
+          + " | ".join(f"{r.right / max(r.answerable, 1):.3f} ({r.right}/{r.answerable}) / 0" for r in never_erring(c.judged))
+          + " |")
     return 0
 
 

@@ -46,6 +46,9 @@ class Judgement:
     reason: str
     features: dict[str, float]
     compared: tuple[Compared, ...] = ()  # a superlative's values, the answer first (knowledge.compare)
+    # When a rule, not the probability, decided whether to answer: "answer" (a superlative's
+    # comparison) or "never" (a contradiction, or no fitted judge); "" when the probability did.
+    rule: str = ""
 
     @property
     def grounded(self) -> bool:
@@ -132,17 +135,20 @@ def judge(
     if compared and not contradiction(ranked[0], focus=False):
         extreme = "largest" if analysis.superlative == "max" else "smallest"
         p = float(model.prob(row)[0]) if model is not None else 0.0
-        return Judgement("answer", p, f"the {extreme} of {len(compared)} values the article states", named, compared)
+        return Judgement("answer", p, f"the {extreme} of {len(compared)} values the article states", named, compared,
+                         rule="answer")
     if model is None:  # no fitted judge (a corpus too small to generate both kinds of question)
-        return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named)
+        return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named,
+                         rule="never")
     p = float(model.prob(row)[0])
     conflict = contradiction(ranked[0], analysis.answer_type)
+    rule = "never" if conflict else ""
     if p >= thresholds.answer and not conflict:
         return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)
     if p >= thresholds.related and on_topic(ranked[0]):
         why = conflict or f"p={p:.3f} < {thresholds.answer:.3f}"
-        return Judgement("related", p, f"{why}: shown as the closest passage", named)
+        return Judgement("related", p, f"{why}: shown as the closest passage", named, rule=rule)
     if p < thresholds.related:
-        return Judgement("decline", p, f"p={p:.3f} < {thresholds.related:.3f}", named)
+        return Judgement("decline", p, f"p={p:.3f} < {thresholds.related:.3f}", named, rule=rule)
     why = f"{conflict}; " if conflict else ""
-    return Judgement("decline", p, f"{why}p={p:.3f}, but the question is off the articles' topics", named)
+    return Judgement("decline", p, f"{why}p={p:.3f}, but the question is off the articles' topics", named, rule=rule)

@@ -139,7 +139,7 @@ def test_the_ceiling_refits_the_judge_and_ranker_on_a_set(service) -> None:
     gives, and the refitted ones are measured on the same questions."""
     import numpy as np
 
-    from knowledge.ceiling import auc, ceiling
+    from knowledge.ceiling import auc, ceiling, trade_offs
     from knowledge.evaluate import Case, contains_all
     from knowledge.lexical import Tokenizer
     from knowledge.pipeline import Pipeline
@@ -163,3 +163,10 @@ def test_the_ceiling_refits_the_judge_and_ranker_on_a_set(service) -> None:
     assert result.judge_auc == pytest.approx(auc(np.asarray(probs), np.asarray(tops)), abs=1e-3)
     assert result.ranked_questions == sum(1 for c in cases if not c.abstain)
     assert 0.0 <= result.ranker_top1_refitted <= 1.0
+    # The trade-off at the build's own threshold is what the service answers.
+    build = service.index.models.thresholds.answer
+    answered = {"zh": 0, "en": 0}
+    for case in cases:
+        answered[case.lang] += service.ask(case.question).grounded
+    for row in trade_offs(result.judged, [build]):
+        assert row.right + row.wrong == answered[row.lang], row

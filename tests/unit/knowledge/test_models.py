@@ -78,6 +78,11 @@ def test_a_contradicted_year_is_never_answered_as_grounded():
     assert result.probability > 0.99
     assert result.outcome == "related"
     assert not result.grounded
+    assert result.rule == "never"  # the trade-off table keeps it unanswered at any threshold (knowledge.ceiling)
+    definition = SimpleNamespace(type_scores={"definition": 1.0}, terms=(), answer_type="definition")
+    agreeing = judge(definition, [_Top(cos_sentence=0.9, known_cov_sentence=1.0, focus_near=1.0)], certain,
+                     Thresholds(answer=0.5, related=0.1))
+    assert agreeing.grounded and agreeing.rule == ""  # the probability decided
 
 
 def test_a_number_of_something_else_is_no_answer_to_how_many():
