@@ -9,8 +9,10 @@ no change of the generated questions can help, only new information can.
 
 The trade-off table says what moving the judge's answer threshold would buy on the set, per
 language: right answers against answers whose top sentence does not answer (wrong facts cited).
-It reads the top sentence, so a multi-part message counts by its first part; questions a rule
-decides (a contradiction, a superlative's comparison) stay decided whatever the threshold.
+It reads the top sentence of a message's first question (against all the facts the case expects,
+so a message of several questions counts as answered only when its first part's sentence holds
+them all); questions a rule decides (a contradiction, a superlative's comparison) stay decided
+whatever the threshold. It approximates `knowledge eval`'s scores, which read the composed reply.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.analysis import split_questions
 from knowledge.evaluate import Case, contains_all
 from knowledge.fit import out_of_fold
 from knowledge.judge import judge_features
@@ -110,7 +113,8 @@ def ceiling(pipeline: Pipeline, cases: Iterable[Case]) -> Ceiling:
     rows, labels, probs, groups, fitted_first, judged = [], [], [], [], [], []
     for case in cases:
         before = pipeline.analyse(case.previous) if case.previous else None
-        result = pipeline.run(pipeline.analyse(case.question, before))
+        # The message's first question, as the service answers it (knowledge.service).
+        result = pipeline.run(pipeline.analyse(split_questions(case.question)[0], before))
         if not result.ranked:
             continue
         right = np.asarray([not case.abstain and contains_all(c.text, case.expect) for c in result.ranked])
