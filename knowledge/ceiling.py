@@ -70,7 +70,7 @@ def trade_offs(judged: Iterable[Judged], thresholds: Iterable[float]) -> list[Tr
     judged = list(judged)
     rows = []
     for t in sorted(set(thresholds), reverse=True):
-        for lang in sorted({j.lang for j in judged}, key=lambda code: (code != "zh", code)):
+        for lang in _languages(judged):
             mine = [j for j in judged if j.lang == lang]
             answered = [j for j in mine if j.rule == "answer" or (not j.rule and j.probability >= t)]
             right = sum(j.top_right for j in answered)
@@ -84,7 +84,12 @@ def never_erring(judged: Iterable[Judged]) -> list[TradeOff]:
     judged = list(judged)
     return [TradeOff(float("nan"), lang, sum(j.answerable for j in judged if j.lang == lang),
                      sum(j.top_right for j in judged if j.lang == lang), 0)
-            for lang in sorted({j.lang for j in judged}, key=lambda code: (code != "zh", code))]
+            for lang in _languages(judged)]
+
+
+def _languages(judged: list[Judged]) -> list[str]:
+    """The languages asked in, Chinese first (as the tables print them)."""
+    return sorted({j.lang for j in judged}, key=lambda code: (code != "zh", code))
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:

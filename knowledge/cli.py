@@ -223,13 +223,13 @@ def _ceiling(settings: Settings, service, cases) -> int:
     print("\nMoving the answer threshold (right answers of the answerable questions / answers citing a wrong top "
           "sentence):\n")
     print("| answer threshold | " + " | ".join(langs) + " |\n|---|" + "---|" * len(langs))
+    def cell(r) -> str:
+        return f"{r.right / max(r.answerable, 1):.3f} ({r.right}/{r.answerable}) / {r.wrong}"
+
     for t in dict.fromkeys(r.threshold for r in rows):
-        cells = [f"{r.right / max(r.answerable, 1):.3f} ({r.right}/{r.answerable}) / {r.wrong}"
-                 for r in rows if r.threshold == t]
+        cells = [cell(r) for r in rows if r.threshold == t]
         print(f"| {t:.3f}{' (this build)' if t == build else ''} | " + " | ".join(cells) + " |")
-    print("| a judge that never errs (the ranker's bound) | "
-          + " | ".join(f"{r.right / max(r.answerable, 1):.3f} ({r.right}/{r.answerable}) / 0" for r in never_erring(c.judged))
-          + " |")
+    print("| a judge that never errs (the ranker's bound) | " + " | ".join(map(cell, never_erring(c.judged))) + " |")
     return 0
 
 
