@@ -7,7 +7,7 @@ from typing import Any
 
 from knowledge.citation import citation_line
 from knowledge.curated import CuratedMatch
-from knowledge.phrases import phrase
+from knowledge.phrases import phrase, unanswered_note
 from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
@@ -19,7 +19,7 @@ def format_answer(answer: Answer, *, citation: bool = False) -> str:
 
     The snippet stays in the article's language: it is a quotation, not a translation.
     """
-    text = _answer_text(answer)
+    text = _answer_text(answer) + unanswered_note(answer.unanswered, answer.lang)
     stale = next((s for s in answer.sources if s.stale and s.published), None)
     if stale is not None:
         text += ("" if answer.lang == "zh" else " ") + phrase("stale", answer.lang, date=stale.published)
@@ -52,13 +52,15 @@ def answer_payload(answer: Answer | None, suggestions: Sequence[str] = ()) -> di
     An answer that is not grounded cites nothing: passages that did not answer the
     question would only look like evidence. The closest passage, when the learned
     judge found one, goes under `related`, labelled as such by every channel. Questions
-    the articles answer near this one (knowledge/suggest.py) go under `suggestions`.
+    the articles answer near this one (knowledge/suggest.py) go under `suggestions`; the
+    questions of the message an answer leaves unanswered, under `unanswered`.
     """
     more = {"suggestions": list(suggestions)} if suggestions else {}
     if answer is None or not answer.grounded:
         related = [s.to_dict() for s in answer.related] if answer is not None else []
         return {"grounded": False, "sources": [], **({"related": related} if related else {}), **more}
-    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources], **more}
+    unanswered = {"unanswered": list(answer.unanswered)} if answer.unanswered else {}
+    return {"grounded": True, "sources": [s.to_dict() for s in answer.sources], **unanswered, **more}
 
 
 def question_buttons(questions: Sequence[str]) -> list[dict[str, str]]:

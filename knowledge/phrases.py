@@ -123,6 +123,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "so I can't help with that. You could ask about:",
     },
     # After an answer quoting an article older than KB_STALE_AFTER_DAYS.
+    "part_unanswered": {
+        "zh": "（文章没有直接回答：{parts}）",
+        "en": "(The articles do not answer directly: {parts})",
+    },
     "stale": {
         "zh": "（该文发布于{date}，内容可能已有变化。）",
         "en": "(That article was published on {date}; details may have changed since.)",
@@ -285,6 +289,14 @@ def phrase(key: str, lang: str, park: str | None = None, **values: object) -> st
     lang = lang if lang in texts else "zh"
     # Values are inserted, never parsed: braces in a configured name are harmless.
     return texts[lang].format(park=park or DEFAULT_PARK_NAMES[lang], **values)
+
+
+def unanswered_note(parts: list[str], lang: str) -> str:
+    """What an answer adds for the questions of the message it does not answer ("" for none)."""
+    if not parts:
+        return ""
+    quoted = ("；" if lang == "zh" else "; ").join(f"“{p.strip()}”" for p in parts)
+    return ("" if lang == "zh" else " ") + phrase("part_unanswered", lang, parts=quoted)
 
 
 def reply(key: str, lang: str, park: str | None = None, **values: object) -> Reply:

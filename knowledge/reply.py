@@ -100,7 +100,7 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult], catal
         sep = "" if has_cjk(texts[0]) else " "
         unique = list({s.id: s for s in sources}.values())
         return Answer(question, sep.join(texts), True, unique, first.lang, first.query, "answer", [],
-                      first.followup)
+                      first.followup, [r.analysis.text for r in parts if not r.judgement.grounded])
     related = [source(r.ranked[0]) for r in parts if r.judgement.outcome == "related" and r.ranked]
     outcome = "related" if related else "decline"
     return Answer(question, "", False, [], first.lang, first.query, outcome, related[:1], first.followup)

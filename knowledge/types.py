@@ -87,6 +87,9 @@ class Answer:
     outcome: str = "answer"
     related: list[Source] = field(default_factory=list)
     followup: bool = False  # the question leaned on the previous one
+    # Of a message with several questions, those the articles do not answer when others are
+    # answered: the reply says so rather than leaving them out unmentioned.
+    unanswered: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,4 +99,5 @@ class Answer:
             "outcome": self.outcome,
             "sources": [s.to_dict() for s in self.sources],
             "related": [s.to_dict() for s in self.related],
+            "unanswered": list(self.unanswered),
         }

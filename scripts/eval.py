@@ -150,7 +150,10 @@ def rest_asker(client: httpx.Client, url: str, notes: dict[str, str], failed: se
             notes[case.id] = "no answer payload in the reply (small talk or the channel's apology?)"
             payload = {}
         sources = [_source(s) for s in payload.get("sources") or [] if isinstance(s, dict)]
-        answer = Answer(case.question, reply.text, payload.get("grounded") is True, sources, case.lang)
+        text = reply.text
+        for part in payload.get("unanswered") or []:  # named as unanswered: its words are no answer
+            text = text.replace(str(part), "")
+        answer = Answer(case.question, text, payload.get("grounded") is True, sources, case.lang)
         return answer, [s.text for s in sources]
 
     return ask

@@ -63,6 +63,14 @@ def test_answers_quote_the_right_article_and_lead_with_the_figure(learned):
     assert answered >= 3, "the judge answers too few plain fact questions"
 
 
+def test_a_message_part_the_articles_do_not_answer_is_named_in_the_answer(learned):
+    answer = learned.ask("东湖示范园占地多少亩？东湖示范园有多少名员工？")
+    assert answer.grounded and "850" in answer.answer
+    assert answer.unanswered == ["东湖示范园有多少名员工？"]  # said to be unanswered, not silently dropped
+    assert answer.to_dict()["unanswered"] == answer.unanswered
+    assert learned.ask("东湖示范园占地多少亩？").unanswered == []
+
+
 @pytest.mark.parametrize("question", ["东湖示范园2012年引进了多少家企业？", "南岭科技城占地多少亩？"])
 def test_a_year_or_place_the_articles_do_not_state_is_not_answered(learned, question):
     answer = learned.ask(question)

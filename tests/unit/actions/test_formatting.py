@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from actions.formatting import answer_payload, format_answer, format_related
 from knowledge.types import Answer, Source
 
@@ -77,3 +79,19 @@ def test_the_shell_citation_line_names_publisher_date_and_url() -> None:
     text = format_answer(dated(stale=False), citation=True)
     assert text.splitlines()[-1] == "来源：《园区政策汇编》租金（管委会，2019-03-01） https://park.example/policy"
     assert "\n" not in format_answer(dated(stale=False))  # other channels show source cards instead
+
+
+def test_the_questions_of_a_message_left_unanswered_are_named_not_dropped() -> None:
+    # "占地多少亩？有多少员工？": the first part quoted, the second said to be unanswered.
+    answer = replace(grounded("zh"), unanswered=["有多少员工？"])
+    text = format_answer(answer)
+    assert text.startswith(format_answer(grounded("zh")))
+    assert text.endswith("（文章没有直接回答：“有多少员工？”）")
+    english = format_answer(replace(grounded("en"), unanswered=["who runs it?", "how many staff?"]))
+    assert english.endswith("(The articles do not answer directly: “who runs it?”; “how many staff?”)")
+    assert format_answer(grounded("en")).endswith("(quoted from the article in Chinese)")  # nothing added
+
+
+def test_the_payload_lists_the_unanswered_questions_of_an_answer() -> None:
+    assert answer_payload(replace(grounded("zh"), unanswered=["有多少员工？"]))["unanswered"] == ["有多少员工？"]
+    assert "unanswered" not in answer_payload(grounded("zh"))
