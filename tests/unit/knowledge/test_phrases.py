@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from knowledge.ingest import read_articles
-from knowledge.phrases import KEYS, TOPIC_BUTTONS, both, detect_lang, phrase, reply
+from knowledge.phrases import KEYS, TOPIC_BUTTONS, both, detect_lang, phrase, reply, unanswered_note
 
-VALUES = {"date": "2019-03-01", "limit": 500, "seconds": 3, "number": "#7", "via": "phone", "time": "9-11", "consent": "…"}  # placeholders besides the park
+VALUES = {"date": "2019-03-01", "limit": 500, "seconds": 3, "number": "#7", "via": "phone", "time": "9-11", "consent": "…", "parts": "“…”"}  # placeholders besides the park
 
 
 @pytest.mark.parametrize(
@@ -141,3 +141,11 @@ def test_slow_down_gives_the_seconds_to_wait(lang: str) -> None:
 def test_texts_for_messages_of_unknown_language_say_both(key: str) -> None:
     zh, en = both(key).split("\n")
     assert (zh, en) == (phrase(key, "zh"), phrase(key, "en"))
+
+
+def test_the_note_on_unanswered_questions_quotes_each_and_is_empty_without_any() -> None:
+    assert unanswered_note([], "zh") == unanswered_note([], "en") == ""
+    zh = unanswered_note(["有多少员工？", "谁建的？"], "zh")
+    assert "“有多少员工？”；“谁建的？”" in zh and detect_lang(zh) == "zh"
+    en = unanswered_note(["who built it?"], "en")
+    assert en.startswith(" (") and "“who built it?”" in en and detect_lang(en) == "en"
