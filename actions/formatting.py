@@ -7,7 +7,7 @@ from typing import Any
 
 from knowledge.citation import citation_line
 from knowledge.curated import CuratedMatch
-from knowledge.phrases import phrase, unanswered_note
+from knowledge.phrases import answer_notes
 from knowledge.text import has_cjk
 from knowledge.types import Answer, Source
 
@@ -19,10 +19,8 @@ def format_answer(answer: Answer, *, citation: bool = False) -> str:
 
     The snippet stays in the article's language: it is a quotation, not a translation.
     """
-    text = _answer_text(answer) + unanswered_note(answer.unanswered, answer.lang)
     stale = next((s for s in answer.sources if s.stale and s.published), None)
-    if stale is not None:
-        text += ("" if answer.lang == "zh" else " ") + phrase("stale", answer.lang, date=stale.published)
+    text = _answer_text(answer) + answer_notes(answer.lang, answer.unanswered, stale.published if stale else "")
     if citation:
         line = citation_line([s.to_dict() for s in answer.sources], answer.lang)
         text += f"\n{line}" if line else ""

@@ -54,6 +54,13 @@ class QuestionRecorder:
             sources=[_source(s.to_dict()) for s in quoted],
             probability=probability,
         ))
+        for part in answer.unanswered if answer.grounded else ():
+            # A question of the message the answer left open: in the staff's inbox like any other.
+            self.writer.submit(QuestionLog(
+                message_id=new_message_id(), channel=(channel or "")[:32], sender_hash=self.pseudonyms(sender),
+                lang=answer.lang, question=_storable(part), outcome="declined", answer=_storable(said), sources=[],
+                probability=None,
+            ))
         return message_id
 
 

@@ -120,7 +120,8 @@ def ceiling(pipeline: Pipeline, cases: Iterable[Case]) -> Ceiling:
         before = pipeline.analyse(case.previous) if case.previous else None
         # The message's first question, as the service answers it (knowledge.service).
         result = pipeline.run(pipeline.analyse(split_questions(case.question)[0], before))
-        if not result.ranked:
+        if not result.ranked:  # nothing retrieved: declined, and still a question of its language
+            judged.append(Judged(case.lang, not case.abstain, 0.0, False, "never"))
             continue
         right = np.asarray([not case.abstain and contains_all(c.text, case.expect) for c in result.ranked])
         rows.append(judge_features(result.ranked))

@@ -18,6 +18,7 @@ topics and examples are questions any park's articles answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,11 +123,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I can only answer questions about {park}, from its published articles, "
         "so I can't help with that. You could ask about:",
     },
-    # After an answer quoting an article older than KB_STALE_AFTER_DAYS.
+    # After an answer, for the questions of the message it leaves unanswered.
     "part_unanswered": {
         "zh": "（文章没有直接回答：{parts}）",
         "en": "(The articles do not answer directly: {parts})",
     },
+    # After an answer quoting an article older than KB_STALE_AFTER_DAYS.
     "stale": {
         "zh": "（该文发布于{date}，内容可能已有变化。）",
         "en": "(That article was published on {date}; details may have changed since.)",
@@ -291,12 +293,25 @@ def phrase(key: str, lang: str, park: str | None = None, **values: object) -> st
     return texts[lang].format(park=park or DEFAULT_PARK_NAMES[lang], **values)
 
 
-def unanswered_note(parts: list[str], lang: str) -> str:
+_QUOTED_CHARS = 40  # of each unanswered question repeated: enough to recognise it, short for WeChat
+# The widget renders bot text as light Markdown: a user's brackets and stars quoted back stay text.
+_MARKUP = str.maketrans({"[": "［", "]": "］", "*": "＊", "\n": " "})
+
+
+def unanswered_note(parts: Sequence[str], lang: str) -> str:
     """What an answer adds for the questions of the message it does not answer ("" for none)."""
     if not parts:
         return ""
-    quoted = ("；" if lang == "zh" else "; ").join(f"“{p.strip()}”" for p in parts)
+    short = [p.strip() if len(p.strip()) <= _QUOTED_CHARS else p.strip()[:_QUOTED_CHARS] + "…" for p in parts]
+    quoted = ("；" if lang == "zh" else "; ").join(f"“{p.translate(_MARKUP)}”" for p in short)
     return ("" if lang == "zh" else " ") + phrase("part_unanswered", lang, parts=quoted)
+
+
+def answer_notes(lang: str, unanswered: Sequence[str] = (), published: str = "") -> str:
+    """What follows an answer's text: when its article was published, if that is long ago
+    (`published`), then the questions of the message it leaves unanswered."""
+    stale = (("" if lang == "zh" else " ") + phrase("stale", lang, date=published)) if published else ""
+    return stale + unanswered_note(unanswered, lang)
 
 
 def reply(key: str, lang: str, park: str | None = None, **values: object) -> Reply:

@@ -9,6 +9,7 @@ a quotation stands alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from knowledge.analysis import QuestionAnalysis
@@ -76,8 +77,10 @@ def _source(index: KnowledgeIndex, candidate: Candidate, catalog: Catalog | None
 
 
 def compose(index: KnowledgeIndex, question: str, parts: list[PartResult], catalog: Catalog | None = None,
-            stale_after_days: int = 0) -> Answer:
-    """One Answer for a message: every answered part quoted; else the closest passage as related."""
+            stale_after_days: int = 0, not_taken_up: Sequence[str] = ()) -> Answer:
+    """One Answer for a message: every answered part quoted, the other questions of the message
+    (`not_taken_up`: those beyond the parts answered at all) named as unanswered; else the
+    closest passage as related."""
 
     def source(candidate: Candidate) -> Source:
         return _source(index, candidate, catalog, stale_after_days)
@@ -100,7 +103,9 @@ def compose(index: KnowledgeIndex, question: str, parts: list[PartResult], catal
         sep = "" if has_cjk(texts[0]) else " "
         unique = list({s.id: s for s in sources}.values())
         return Answer(question, sep.join(texts), True, unique, first.lang, first.query, "answer", [],
-                      first.followup, [r.analysis.text for r in parts if not r.judgement.grounded])
+                      first.followup,
+                      [r.analysis.text.strip() for r in parts if not r.judgement.grounded]
+                      + [q.strip() for q in not_taken_up])
     related = [source(r.ranked[0]) for r in parts if r.judgement.outcome == "related" and r.ranked]
     outcome = "related" if related else "decline"
     return Answer(question, "", False, [], first.lang, first.query, outcome, related[:1], first.followup)

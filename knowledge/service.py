@@ -167,14 +167,15 @@ class KnowledgeService:
             except InvalidQuestionError:
                 before = None
         results: list[PartResult] = []
-        for i, part in enumerate(split_questions(question)[:MAX_PARTS]):
+        asked = split_questions(question)
+        for i, part in enumerate(asked[:MAX_PARTS]):
             # A later part ("园区在哪里？占地多大？") leans on the first one as on a previous turn.
             analysis = pipeline.analyse(part, before if i == 0 else results[0].analysis)
             result = pipeline.run(analysis, ranker=ranker, dense_weight=dense_weight, lexical_weight=lexical_weight)
             if not abstain and result.ranked:  # ablation: every question answered
                 result = replace(result, judgement=Judgement("answer", 1.0, "abstention off", {}))
             results.append(result)
-        answer = compose(pipeline.index, question, results, pipeline.catalog, s.stale_after_days)
+        answer = compose(pipeline.index, question, results, pipeline.catalog, s.stale_after_days, asked[MAX_PARTS:])
         if k is not None:
             answer = replace(answer, sources=answer.sources[:k])
         first = results[0]

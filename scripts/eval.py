@@ -49,6 +49,7 @@ from knowledge.evaluate import (
     load_cases,
     service_asker,
 )
+from knowledge.phrases import unanswered_note
 from knowledge.settings import Settings
 from knowledge.types import Answer, Source
 
@@ -150,13 +151,20 @@ def rest_asker(client: httpx.Client, url: str, notes: dict[str, str], failed: se
             notes[case.id] = "no answer payload in the reply (small talk or the channel's apology?)"
             payload = {}
         sources = [_source(s) for s in payload.get("sources") or [] if isinstance(s, dict)]
-        text = reply.text
-        for part in payload.get("unanswered") or []:  # named as unanswered: its words are no answer
-            text = text.replace(str(part), "")
-        answer = Answer(case.question, text, payload.get("grounded") is True, sources, case.lang)
+        answer = Answer(case.question, scored_text(reply.text, payload), payload.get("grounded") is True, sources,
+                        case.lang)
         return answer, [s.text for s in sources]
 
     return ask
+
+
+def scored_text(text: str, payload: dict[str, Any]) -> str:
+    """A reply's text as scored: without the note naming the questions it leaves unanswered
+    (`unanswered` in the payload), whose words are the user's, not an answer."""
+    unanswered = [str(p) for p in payload.get("unanswered") or []]
+    for lang in ("zh", "en"):
+        text = text.replace(unanswered_note(unanswered, lang), "")
+    return text
 
 
 def _source(raw: dict[str, Any]) -> Source:

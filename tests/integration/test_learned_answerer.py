@@ -69,6 +69,9 @@ def test_a_message_part_the_articles_do_not_answer_is_named_in_the_answer(learne
     assert answer.unanswered == ["东湖示范园有多少名员工？"]  # said to be unanswered, not silently dropped
     assert answer.to_dict()["unanswered"] == answer.unanswered
     assert learned.ask("东湖示范园占地多少亩？").unanswered == []
+    # Questions beyond the few a message is answered for are named too, not dropped.
+    many = learned.ask("东湖示范园占地多少亩？西山智造谷总投资多少？东湖示范园引进了多少家企业？西山智造谷占地多大？")
+    assert many.grounded and many.unanswered[-1] == "西山智造谷占地多大？"
 
 
 @pytest.mark.parametrize("question", ["东湖示范园2012年引进了多少家企业？", "南岭科技城占地多少亩？"])
@@ -159,6 +162,7 @@ def test_the_ceiling_refits_the_judge_and_ranker_on_a_set(service) -> None:
         Case("d", "en", "How many universities are there in Shapingba?", [["16所"]]),
         Case("e", "zh", "园区附近有没有三甲医院？", [], abstain=True),
         Case("f", "zh", "园区的食堂怎么样？", [], abstain=True),
+        Case("g", "zh", "科创中心在哪里？科创中心有多少员工？", [["大学城南路"]]),  # read by its first question
     ]
     result = ceiling(Pipeline(service.settings, service.embedder, service.index, Tokenizer(service.settings.cache_dir)),
                      cases)

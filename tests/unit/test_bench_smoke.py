@@ -319,3 +319,14 @@ def test_scale_summary_is_read_when_present(tmp_path: Path) -> None:
     ]
     assert all(r.section.startswith("scale (make bench-scale") for r in rows)
     assert "ivf-flat nprobe=64" in rows[0].value
+
+
+def test_the_rest_eval_does_not_score_the_questions_a_reply_names_as_unanswered() -> None:
+    from actions.formatting import format_answer
+    from knowledge.types import Answer
+
+    answer = Answer("科创中心占地多少亩？科创中心是2017年开工的吗？", "占地约78亩。", True, [], "zh",
+                    unanswered=["科创中心是2017年开工的吗？"])
+    text = eval_script.scored_text(format_answer(answer), {"unanswered": answer.unanswered})
+    assert "78亩" in text and "2017" not in text  # the user's own year is no answer
+    assert eval_script.scored_text("占地约78亩。", {}) == "占地约78亩。"

@@ -137,3 +137,12 @@ def test_a_curated_answer_is_logged_with_its_entry(recorder: QuestionRecorder, l
     [row] = logged()
     assert (row.message_id, row.outcome, row.faq_id, row.answer) == (message_id, "curated", entry.id, "食堂供应三餐。")
     assert row.probability == 0.97 and row.sources[0]["id"] == f"faq-{entry.id}"
+
+
+def test_the_questions_an_answer_leaves_open_reach_the_inbox(recorder: QuestionRecorder, logged) -> None:
+    partial = Answer("Q1? Q2?", "the sentence", True, [QUOTED], "en", outcome="answer", unanswered=["Q2?"])
+    message_id = recorder.record("user-1", "rest", "Q1? Q2?", partial, 0.9, "said")
+    rows = {row.question: row for row in logged()}
+    assert rows["Q1? Q2?"].message_id == message_id and rows["Q1? Q2?"].outcome == "answered"
+    assert rows["Q2?"].outcome == "declined" and rows["Q2?"].sources == [] and rows["Q2?"].message_id != message_id
+    assert rows["Q2?"].sender_hash == rows["Q1? Q2?"].sender_hash  # the same conversation

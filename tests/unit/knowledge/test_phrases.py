@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 from knowledge.ingest import read_articles
-from knowledge.phrases import KEYS, TOPIC_BUTTONS, both, detect_lang, phrase, reply, unanswered_note
+from knowledge.phrases import (
+    KEYS,
+    TOPIC_BUTTONS,
+    answer_notes,
+    both,
+    detect_lang,
+    phrase,
+    reply,
+    unanswered_note,
+)
 
 VALUES = {"date": "2019-03-01", "limit": 500, "seconds": 3, "number": "#7", "via": "phone", "time": "9-11", "consent": "…", "parts": "“…”"}  # placeholders besides the park
 
@@ -149,3 +158,12 @@ def test_the_note_on_unanswered_questions_quotes_each_and_is_empty_without_any()
     assert "“有多少员工？”；“谁建的？”" in zh and detect_lang(zh) == "zh"
     en = unanswered_note(["who built it?"], "en")
     assert en.startswith(" (") and "“who built it?”" in en and detect_lang(en) == "en"
+    long = unanswered_note(["园区" * 100], "zh")
+    assert "园区" * 20 + "…" in long and len(long) < 60  # recognisable, not the whole message again
+    assert "[" not in unanswered_note(["see [this](https://x.example) **now**"], "en")  # stays text in the widget
+
+
+def test_after_an_answer_its_articles_age_comes_before_the_questions_it_leaves_open() -> None:
+    notes = answer_notes("en", ["who built it?"], "2019-03-01")
+    assert notes.index("2019-03-01") < notes.index("who built it?") and notes.startswith(" (")
+    assert answer_notes("zh") == "" and answer_notes("zh", published="2019-03-01").startswith("（")
