@@ -44,8 +44,9 @@ def test_ask_prints_answer_with_sources(run):
 
 def test_ask_json_has_the_documented_shape(run):
     data = json.loads(run("ask", "--json", "-k", "2", "沙磁英才计划是什么？").stdout)
-    assert set(data) == {"question", "answer", "grounded", "outcome", "sources", "related"}
+    assert set(data) == {"question", "answer", "grounded", "outcome", "sources", "related", "unanswered"}
     assert data["grounded"] and "沙磁英才计划" in data["answer"] and 1 <= len(data["sources"]) <= 2
+    assert data["unanswered"] == []  # one question, answered
     assert set(data["sources"][0]) == {"id", "source", "title", "section", "text", "score", "sentence",
                                         "url", "published", "publisher", "link", "stale"}  # the first seven kept as they were
 
