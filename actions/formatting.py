@@ -19,8 +19,7 @@ def format_answer(answer: Answer, *, citation: bool = False) -> str:
 
     The snippet stays in the article's language: it is a quotation, not a translation.
     """
-    stale = next((s for s in answer.sources if s.stale and s.published), None)
-    text = _answer_text(answer) + answer_notes(answer.lang, answer.unanswered, stale.published if stale else "")
+    text = _answer_text(answer) + answer_notes(answer.lang, answer.unanswered, answer.stale_published)
     if citation:
         line = citation_line([s.to_dict() for s in answer.sources], answer.lang)
         text += f"\n{line}" if line else ""

@@ -43,23 +43,17 @@ class QuestionRecorder:
         outcome = outcome or OUTCOMES.get(answer.outcome, "declined")
         # What the user was shown: the answer's sources, or the closest passage offered as such.
         quoted = answer.sources if answer.grounded else answer.related if outcome == "related" else []
+        turn = {"channel": (channel or "")[:32], "sender_hash": self.pseudonyms(sender), "lang": answer.lang,
+                "answer": _storable(said)}  # shared by the question and the parts it left open
         self.writer.submit(QuestionLog(
-            message_id=message_id,
-            channel=(channel or "")[:32],
-            sender_hash=self.pseudonyms(sender),
-            lang=answer.lang,
-            question=_storable(question),
-            outcome=outcome,
-            answer=_storable(said),
-            sources=[_source(s.to_dict()) for s in quoted],
-            probability=probability,
+            message_id=message_id, question=_storable(question), outcome=outcome,
+            sources=[_source(s.to_dict()) for s in quoted], probability=probability, **turn,
         ))
         for part in answer.unanswered if answer.grounded else ():
             # A question of the message the answer left open: in the staff's inbox like any other.
             self.writer.submit(QuestionLog(
-                message_id=new_message_id(), channel=(channel or "")[:32], sender_hash=self.pseudonyms(sender),
-                lang=answer.lang, question=_storable(part), outcome="declined", answer=_storable(said), sources=[],
-                probability=None,
+                message_id=new_message_id(), question=_storable(part), outcome="declined", sources=[],
+                probability=None, **turn,
             ))
         return message_id
 

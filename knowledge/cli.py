@@ -73,9 +73,7 @@ def _print_answer(console, answer, explain: str | None) -> None:
 
         from knowledge.phrases import answer_notes
 
-        stale = next((s for s in answer.sources if s.stale and s.published), None)
-        console.print(escape(answer.answer + answer_notes(answer.lang, answer.unanswered,
-                                                          stale.published if stale else "")))
+        console.print(escape(answer.answer + answer_notes(answer.lang, answer.unanswered, answer.stale_published)))
         for i, src in enumerate(answer.sources, 1):
             where = f"《{src.title}》" + (f" · {src.section}" if src.section else "")
             about = "".join(f" · {x}" for x in (src.publisher, src.published, src.url) if x)

@@ -302,7 +302,7 @@ def unanswered_note(parts: Sequence[str], lang: str) -> str:
     """What an answer adds for the questions of the message it does not answer ("" for none)."""
     if not parts:
         return ""
-    short = [p.strip() if len(p.strip()) <= _QUOTED_CHARS else p.strip()[:_QUOTED_CHARS] + "…" for p in parts]
+    short = [p if len(p) <= _QUOTED_CHARS else p[:_QUOTED_CHARS] + "…" for p in (q.strip() for q in parts)]
     quoted = ("；" if lang == "zh" else "; ").join(f"“{p.translate(_MARKUP)}”" for p in short)
     return ("" if lang == "zh" else " ") + phrase("part_unanswered", lang, parts=quoted)
 

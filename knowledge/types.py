@@ -91,6 +91,11 @@ class Answer:
     # answered: the reply says so rather than leaving them out unmentioned.
     unanswered: list[str] = field(default_factory=list)
 
+    @property
+    def stale_published(self) -> str:
+        """When the first quoted article that is older than KB_STALE_AFTER_DAYS was published ("" for none)."""
+        return next((s.published for s in self.sources if s.stale and s.published), "")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
