@@ -16,7 +16,7 @@ from typing import Any
 
 from channels.wechat.text import MAX_REPLY_BYTES, compose
 from knowledge.citation import citation_line
-from knowledge.phrases import Button, detect_lang
+from knowledge.phrases import Button, detect_lang, unanswered_note
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,18 @@ def format_messages(
     footer = [sources_line(c, lang) for c in customs]
     footer = list(dict.fromkeys(line for line in footer if line))
     footer.append(options_block(buttons, lang))
-    return FormattedReply(text=compose(body, footer, max_bytes), buttons=tuple(buttons))
+    text = compose(body, footer, max_bytes)
+    note = next((n for n in _unanswered_notes(customs) if n in body), "")
+    if note and note not in text:  # a long answer was shortened: the unanswered questions still named
+        text = compose(body.replace(note, "").rstrip(), [note, *footer], max_bytes)
+    return FormattedReply(text=text, buttons=tuple(buttons))
+
+
+def _unanswered_notes(customs: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The note naming an answer's unanswered questions (knowledge.phrases), in either language: the
+    answer's language is not in the payload, and an English answer's quotation reads as Chinese."""
+    parts = [c["unanswered"] for c in customs if isinstance(c.get("unanswered"), list) and c["unanswered"]]
+    return [unanswered_note([str(p) for p in ps], lang).strip() for ps in parts for lang in ("zh", "en")]
 
 
 def choice_number(text: str) -> int | None:

@@ -259,6 +259,10 @@ def test_hit_test_shows_what_knowledge_ask_explain_prints(client: TestClient, se
         assert passage["id"] in page
     assert client.get("/hittest", params={"q": "？" * 3}).status_code == 200  # nothing searchable: said, no crash
     assert "error" in client.get("/hittest", params={"q": "长" * 5000}).text
+    two = WHERE + CANTEEN  # the first part answered, the second not: the page names it as the reply does
+    answer = service.ask(two)
+    assert answer.grounded and answer.unanswered == [CANTEEN]
+    assert f'<q class="unanswered">{CANTEEN}</q>' in client.get("/hittest", params={"q": two}).text
 
 
 def test_leads_newest_first_and_csv(client: TestClient, db: Database) -> None:

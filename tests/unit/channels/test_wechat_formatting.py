@@ -13,7 +13,7 @@ from channels.wechat.formatting import (
     sources_line,
 )
 from channels.wechat.text import utf8_len
-from knowledge.phrases import Button
+from knowledge.phrases import Button, unanswered_note
 from knowledge.text import detect_lang as knowledge_lang
 
 MENU = [
@@ -111,6 +111,16 @@ def test_long_answer_keeps_sources_and_options_within_limit() -> None:
     assert utf8_len(reply.text) <= 2048
     assert "来源：《园区介绍》区位交通" in reply.text
     assert reply.text.endswith("2. 平台")
+
+
+def test_a_shortened_answer_still_names_the_questions_it_leaves_unanswered() -> None:
+    note = unanswered_note(["有多少员工？"], "zh")
+    for body in ("占地约78亩。" * 200, "占地约78亩。"):  # too long for one reply, and short
+        messages = [{"text": body + note}, {"custom": {**GROUNDED[1]["custom"], "unanswered": ["有多少员工？"]}}]
+        reply = format_messages(messages).text
+        assert utf8_len(reply) <= 2048
+        assert note.strip() in reply and "来源：《园区介绍》区位交通" in reply
+        assert reply.startswith("占地约78亩。")
 
 
 def test_bad_messages_are_ignored() -> None:
