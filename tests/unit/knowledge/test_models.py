@@ -1,9 +1,10 @@
 import numpy as np
+import pytest
 
 from knowledge.facts import find_facts
 from knowledge.fit import choose_thresholds
 from knowledge.judge import JUDGE_FEATURES, Thresholds, contradiction, judge
-from knowledge.models import LogisticModel, TextClassifier
+from knowledge.models import LogisticModel, TextClassifier, TypeClassifier
 
 
 def test_logistic_model_learns_and_round_trips():
@@ -23,6 +24,22 @@ def test_text_classifier_round_trips():
                                min_count=1)
     again = TextClassifier.from_dict(model.to_dict())
     assert max(again.scores("总投资多少"), key=again.scores("总投资多少").get) == "amount"
+
+
+def test_type_classifier_multiplies_what_the_wording_and_the_meaning_say_and_round_trips():
+    rng = np.random.default_rng(0)
+    centres = {"amount": rng.normal(size=8), "place": rng.normal(size=8)}
+    texts = ["多少钱", "投资多少", "在哪里", "在哪儿"] * 4
+    labels = ["amount", "amount", "place", "place"] * 4
+    vectors = np.stack([centres[label] + 0.1 * rng.normal(size=8) for label in labels])
+    model = TypeClassifier.fit(texts, vectors, labels)
+    again = TypeClassifier.from_dict(model.to_dict())
+    for text, label in (("总投资多少", "amount"), ("地址在哪", "place")):
+        assert again.scores(text, centres[label]) == pytest.approx(model.scores(text, centres[label]), abs=1e-4)
+        assert max(model.scores(text, centres[label]).items(), key=lambda kv: kv[1])[0] == label
+    # A wording none of the generated questions used: the meaning decides.
+    assert model.scores("How much money?", centres["amount"])["amount"] > 0.9
+    assert model.scores("How much money?", centres["place"])["place"] > 0.9
 
 
 def test_thresholds_reach_the_asked_precision_whatever_the_share_of_answerable_questions():
