@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -103,7 +103,8 @@ class QuestionAnalysis:
     kind: Term | None = None  # what the answer is a kind of: "哪些高校", "which policies", "平台有哪些"
     corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("whcih" → "which", "展地" → "占地")
     unit: str = ""  # the unit a quantity is asked in ("多少人" → 人, "多少亩" → 亩)
-    # The asked part's embedding (None until embedded): typed by the classifier, searched by retrieval.
+    # The embedding of `query`, what retrieval searches (None until embedded; the type is read
+    # from the asked part's, the same unless this is a follow-up).
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -267,10 +268,12 @@ def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Te
     return _first_after(spans, start, 16)  # "how many (big) Xs"
 
 
-def with_type(analysis: QuestionAnalysis, vector: np.ndarray, classifier: TypeClassifier | None) -> QuestionAnalysis:
-    """The analysis with its asked part's embedding, and what `classifier` reads the question to ask for."""
-    scores = classifier.scores(analysis.asked, vector) if classifier else UNTYPED
-    return replace(analysis, vector=vector, type_scores=scores, answer_type=max(scores, key=scores.__getitem__))
+def with_type(analysis: QuestionAnalysis, classifier: TypeClassifier | None, asked: np.ndarray,
+              query: np.ndarray) -> QuestionAnalysis:
+    """The analysis with what `classifier` reads its asked part (`asked`: that part's embedding)
+    to ask for, and the embedding of its query (`query`) for retrieval."""
+    scores = classifier.scores(analysis.asked, asked) if classifier else UNTYPED
+    return replace(analysis, vector=query, type_scores=scores, answer_type=max(scores, key=scores.__getitem__))
 
 
 class Analyzer:
@@ -289,9 +292,10 @@ class Analyzer:
         self.spelling = spelling  # typos; None leaves the words as typed
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None,
-                embed: Callable[[str], np.ndarray] | None = None) -> QuestionAnalysis:
-        """`embed`: a query's embedding; without it the analysis is left untyped and unembedded
-        (the build's fit embeds its thousands of questions in batches, then types them)."""
+                embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> QuestionAnalysis:
+        """`embed`: queries' embeddings. Without it the analysis is left untyped and unembedded: a
+        previous turn's (only its query and terms carry over), and the build's fit's, which embeds
+        its thousands of questions in batches and then types them (`with_type`)."""
         cleaned = strip_courtesy(text) or text
         cleaned, corrections = self.spelling.fix(cleaned) if self.spelling else (cleaned, ())
         asked, context = split_self_description(cleaned)
@@ -312,7 +316,10 @@ class Analyzer:
             focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
             kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked),
         )
-        return with_type(analysis, embed(asked), self.classifier) if embed else analysis
+        if embed is None:
+            return analysis
+        vectors = embed([asked] if query == asked else [asked, query])  # a follow-up's two in one batch
+        return with_type(analysis, self.classifier, vectors[0], vectors[-1])
 
     def terms(self, text: str) -> tuple[Term, ...]:
         """Content words weighted by rarity in the corpus; glossary forms let English words match."""
@@ -340,12 +347,14 @@ class Analyzer:
     def senses(self, word: str) -> tuple[str, ...]:
         """The corpus wordings the glossary gives for `word`. English words are looked up stemmed,
         names spelled in pinyin as written ("chongqing"); a hyphenated compound the glossary lacks
-        means what its parts do ("sci-tech" → tech's 科技, "e-commerce" → commerce's)."""
+        means what its head, the last part, does ("sci-tech" → tech's 科技, "e-commerce" → commerce's;
+        the other parts modify it, and their own senses mislead: "duty-free" is not about duty)."""
         if has_cjk(word):
             return tuple(self.glossary.get(word, ()))
         found = (*self.glossary.get(stem(word), ()), *self.glossary.get(word.lower(), ()))
-        if not found and "-" in word:
-            found = tuple(f for part in word.split("-") if part for f in self.senses(part))
+        head = word.rsplit("-", 1)[-1]
+        if not found and head != word and head:
+            found = self.senses(head)
         return tuple(dict.fromkeys(f for f in found if f != word))
 
     def corpus_core(self, word: str) -> str:

@@ -117,7 +117,7 @@ def refitted_top1(groups: list[tuple[np.ndarray, np.ndarray]], folds: int = FOLD
 def ceiling(pipeline: Pipeline, cases: Iterable[Case]) -> Ceiling:
     rows, labels, probs, groups, fitted_first, judged = [], [], [], [], [], []
     for case in cases:
-        before = pipeline.analyse(case.previous) if case.previous else None
+        before = pipeline.previous_turn(case.previous) if case.previous else None
         # The message's first question, as the service answers it (knowledge.service).
         result = pipeline.run(pipeline.analyse(split_questions(case.question)[0], before))
         if not result.ranked:  # nothing retrieved: declined, and still a question of its language

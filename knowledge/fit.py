@@ -92,7 +92,8 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     classifier = _fit_classifier(texts, vectors, types, train)
     per_fold = {k: _fit_classifier(texts, vectors, types, train & (fold != k)) for k in range(FOLDS)}
     analyses = [
-        with_type(a, vectors[i], per_fold[fold[i]] if fold[i] >= 0 else classifier) for i, a in enumerate(analyses)
+        with_type(a, per_fold[fold[i]] if fold[i] >= 0 else classifier, vectors[i], vectors[i])
+        for i, a in enumerate(analyses)
     ]
     cands = [candidates(index, a, r.vector, r.hits, pipeline.facts_of) for a, r in zip(analyses, retrievals, strict=True)]
     labels = [[answers(q, c.text, source[q.row]) for c in cs] for q, cs in zip(questions, cands, strict=True)]

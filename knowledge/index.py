@@ -49,7 +49,7 @@ from knowledge.suggest import Suggestion
 from knowledge.suggest import load as load_suggestions
 from knowledge.types import Passage
 
-FORMAT_VERSION = 7  # bump when what a build contains changes (forces a rebuild)
+FORMAT_VERSION = 8  # bump when what a build contains changes (forces a rebuild); 8: type_classifier
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them

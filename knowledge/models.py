@@ -1,8 +1,8 @@
 """The small fitted models: linear, stored as plain numbers, evaluated with numpy.
 
 scikit-learn fits them when the index is built (`knowledge.fit`); serving needs only the
-numbers, so the action server does not import scikit-learn. Inputs are standardised with
-the training mean and scale, which are stored with the weights.
+numbers, so the action server does not import scikit-learn. The logistic model over named
+features standardises them with the training mean and scale, stored with the weights.
 """
 
 from __future__ import annotations
@@ -74,29 +74,43 @@ def ngrams(text: str) -> Counter[str]:
     return grams
 
 
+def _multinomial(rows: Any, labels: Sequence[str], c: float) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(classes, coef, intercept) of a multinomial logistic regression, a row per class."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit(rows, list(labels))
+    coef, intercept = model.coef_, model.intercept_
+    if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
+        coef, intercept = np.vstack([np.zeros_like(coef[0]), coef[0]]), np.array([0.0, intercept[0]])
+    return tuple(model.classes_), coef.astype(np.float32), intercept.astype(np.float32)
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
 @dataclass(frozen=True)
 class TextClassifier:
-    """A multinomial logistic regression over character n-grams (what a question asks for)."""
+    """A multinomial logistic regression over character n-grams."""
 
     classes: tuple[str, ...]
     vocabulary: dict[str, int]
     coef: np.ndarray  # (classes, features)
     intercept: np.ndarray
 
-    def scores(self, text: str) -> dict[str, float]:
+    def log_probs(self, text: str) -> np.ndarray:
         logits = self.intercept.copy()
         for gram, count in ngrams(text).items():
             column = self.vocabulary.get(gram)
             if column is not None:
                 logits += self.coef[:, column] * math.log1p(count)
-        exp = np.exp(logits - logits.max())
-        probs = exp / exp.sum()
-        return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+        return _log_softmax(logits)
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 4.0, min_count: int = 2) -> TextClassifier:
         from scipy.sparse import lil_matrix
-        from sklearn.linear_model import LogisticRegression
 
         counted = [ngrams(t) for t in texts]
         df = Counter(g for grams in counted for g in grams)
@@ -106,12 +120,8 @@ class TextClassifier:
             for gram, count in grams.items():
                 if gram in vocabulary:
                     matrix[row, vocabulary[gram]] = math.log1p(count)
-        model = LogisticRegression(C=c, max_iter=3000)
-        model.fit(matrix.tocsr(), list(labels))
-        coef, intercept = model.coef_, model.intercept_
-        if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
-            coef, intercept = np.vstack([np.zeros_like(coef[0]), coef[0]]), np.array([0.0, intercept[0]])
-        return cls(tuple(model.classes_), vocabulary, coef.astype(np.float32), intercept.astype(np.float32))
+        classes, coef, intercept = _multinomial(matrix.tocsr(), labels, c)
+        return cls(classes, vocabulary, coef, intercept)
 
     def to_dict(self) -> dict[str, Any]:
         return {"classes": self.classes, "vocabulary": self.vocabulary,
@@ -133,19 +143,11 @@ class VectorClassifier:
     intercept: np.ndarray
 
     def log_probs(self, vector: np.ndarray) -> np.ndarray:
-        logits = self.coef @ np.asarray(vector, dtype=np.float32) + self.intercept
-        return logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+        return _log_softmax(self.coef @ np.asarray(vector, dtype=np.float32) + self.intercept)
 
     @classmethod
     def fit(cls, vectors: np.ndarray, labels: Sequence[str], c: float = 4.0) -> VectorClassifier:
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(C=c, max_iter=3000)
-        model.fit(vectors, list(labels))
-        coef, intercept = model.coef_, model.intercept_
-        if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
-            coef, intercept = np.vstack([np.zeros_like(coef[0]), coef[0]]), np.array([0.0, intercept[0]])
-        return cls(tuple(model.classes_), coef.astype(np.float32), intercept.astype(np.float32))
+        return cls(*_multinomial(vectors, labels, c))
 
     def to_dict(self) -> dict[str, Any]:
         return {"classes": self.classes, "coef": [[round(float(v), 5) for v in row] for row in self.coef],
@@ -171,11 +173,14 @@ class TypeClassifier:
     words: TextClassifier
     meaning: VectorClassifier
 
+    def __post_init__(self) -> None:
+        if self.words.classes != self.meaning.classes:  # fitted on the same labels: the same sorted classes
+            raise ValueError(f"the two classifiers know different types: {self.words.classes} {self.meaning.classes}")
+
     def scores(self, text: str, vector: np.ndarray) -> dict[str, float]:
-        by_words = self.words.scores(text)
-        joint = self.meaning.log_probs(vector) + np.log([by_words[c] + 1e-9 for c in self.meaning.classes])
-        probs = np.exp(joint - joint.max())
-        return {c: float(p) for c, p in zip(self.meaning.classes, probs / probs.sum(), strict=True)}
+        joint = self.words.log_probs(text) + self.meaning.log_probs(vector)
+        probs = np.exp(_log_softmax(joint))
+        return {c: float(p) for c, p in zip(self.words.classes, probs, strict=True)}
 
     @classmethod
     def fit(cls, texts: Sequence[str], vectors: np.ndarray, labels: Sequence[str]) -> TypeClassifier:

@@ -63,17 +63,17 @@ class Pipeline:
         return facts
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
-        return self.analyzer.analyse(text, previous, self._embed_query)
+        return self.analyzer.analyse(text, previous, self.embedder.embed_queries)
 
-    def _embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.embed_queries([text])[0]
+    def previous_turn(self, text: str) -> QuestionAnalysis:
+        """The analysis of the turn before: only its query and terms carry over, so it is not embedded."""
+        return self.analyzer.analyse(text)
 
     def retrieve(self, analysis: QuestionAnalysis, vector: np.ndarray | None = None,
                  dense_weight: float | None = None, lexical_weight: float | None = None) -> Retrieval:
         s = self.settings
-        if vector is None:  # the asked part's embedding serves, unless a follow-up searches with more
-            same = analysis.vector is not None and analysis.query == analysis.asked
-            vector = analysis.vector if same else self._embed_query(analysis.query)
+        if vector is None:  # embedded by the analysis, unless it was made without the embedder
+            vector = analysis.vector if analysis.vector is not None else self.embedder.embed_queries([analysis.query])[0]
         # Corpus words that translate an English question's terms let BM25 take part too.
         tokens = self.tokenizer.tokens(analysis.query) + [f for t in analysis.terms for f in t.forms[1:]]
         expired = self.catalog.expired() if self.catalog else frozenset()

@@ -163,7 +163,7 @@ class KnowledgeService:
         before = None
         if previous and previous.strip():
             try:
-                before = pipeline.analyse(sanitize(previous, s.max_question_chars))
+                before = pipeline.previous_turn(sanitize(previous, s.max_question_chars))
             except InvalidQuestionError:
                 before = None
         results: list[PartResult] = []

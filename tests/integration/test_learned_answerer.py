@@ -40,6 +40,35 @@ def learned(tmp_path_factory, embedder) -> KnowledgeService:
     return KnowledgeService.from_settings(settings, embedder)
 
 
+class EmbeddingSpy:
+    """The real embedder, recording the batches of queries it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.batches = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed_queries(self, texts):
+        self.batches.append(list(texts))
+        return self.inner.embed_queries(texts)
+
+
+def test_a_question_is_embedded_once_and_the_previous_turn_not_again(learned, embedder):
+    spy = EmbeddingSpy(embedder)
+    service = KnowledgeService.from_settings(learned.settings, spy)
+    assert service.ask("东湖示范园占地多少亩？").grounded
+    assert spy.batches == [["东湖示范园占地多少亩？"]]
+    spy.batches.clear()
+    # A follow-up: its own words (typed) and with the previous subject (searched), in one batch;
+    # the previous turn is not embedded again.
+    follow = service.ask("它总投资多少？", previous="东湖示范园占地多少亩？")
+    assert len(spy.batches) == 1 and spy.batches[0][0] == "它总投资多少？" and len(spy.batches[0]) == 2
+    assert "东湖示范园占地多少亩？" not in spy.batches[0]
+    closest = (follow.sources or follow.related)[0]  # searched with the subject it carries: its sentence
+    assert "68亿" in closest.sentence and closest.source == "east.txt"
+
+
 def test_the_build_fits_a_judge_and_reports_held_out_figures(learned):
     models = learned.index.models
     assert models.ranker is not None and models.judge is not None and models.classifier is not None

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from knowledge.analysis import (
@@ -76,7 +77,8 @@ def test_a_hyphenated_english_compound_the_glossary_lacks_means_what_its_parts_d
     terms = {t.text: t for t in analyzer.analyse("Where is the sci-tech innovation centre?").terms}
     assert terms["sci-tech"].known and "科技" in terms["sci-tech"].forms
     assert not terms["centre"].known  # a plain word the glossary lacks stays unknown
-    assert analyzer.senses("x-ray") == ()  # parts the glossary lacks give nothing
+    assert analyzer.senses("x-ray") == ()  # a head the glossary lacks gives nothing
+    assert analyzer.senses("tech-innovation") == ("创新",)  # the head only: the first part modifies it
 
 
 def test_follow_up_takes_the_previous_subject(analyzer):
@@ -95,7 +97,7 @@ def test_answer_type_comes_from_the_fitted_classifier_by_wording_and_by_meaning(
     labels = ["date", "date", "area", "area", "place", "place"] * 3
     classifier = TypeClassifier.fit(texts, embedder.embed_queries(texts), labels)
     analyzer = Analyzer(Tokenizer(tmp_path), {}, 1, {}, classifier)
-    embed = lambda text: embedder.embed_queries([text])[0]  # noqa: E731
+    embed = embedder.embed_queries
     assert analyzer.analyse("园区哪年成立的？", embed=embed).answer_type == "date"
     assert analyzer.analyse("园区在哪儿？", embed=embed).answer_type == "place"
     # No character of these was in the generated questions: their meaning types them.
@@ -103,6 +105,21 @@ def test_answer_type_comes_from_the_fitted_classifier_by_wording_and_by_meaning(
     assert analyzer.analyse("How many square metres does it cover?", embed=embed).answer_type == "area"
     unembedded = analyzer.analyse("园区哪年成立的？")  # the build's fit types its questions in batches
     assert unembedded.vector is None and unembedded.answer_type == "definition"
+
+
+def test_a_follow_up_is_typed_by_what_it_asks_and_searched_with_the_subject_it_carries(tmp_path):
+    calls: list[list[str]] = []
+
+    def embed(texts):  # what the analysis asks the embedder for, in which batches
+        calls.append(list(texts))
+        return np.eye(len(texts), 4, dtype=np.float32)
+
+    analyzer = Analyzer(Tokenizer(tmp_path), {"园区": 5, "占地": 2, "新能源": 1, "项目": 3}, 10, {})
+    first = analyzer.analyse("新能源项目在哪里？", embed=embed)
+    assert calls == [[first.asked]] and first.vector is not None  # one embedding: the asked part is the query
+    follow = analyzer.analyse("它占地多大？", previous=first, embed=embed)
+    assert calls[-1] == [follow.asked, follow.query] and follow.query != follow.asked  # one batch of two
+    assert np.array_equal(follow.vector, np.eye(2, 4, dtype=np.float32)[1])  # retrieval searches the query
 
 
 def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:

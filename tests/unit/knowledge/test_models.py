@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -23,14 +25,15 @@ def test_text_classifier_round_trips():
     model = TextClassifier.fit(["多少钱", "投资多少", "在哪里", "在哪儿"] * 2, ["amount", "amount", "place", "place"] * 2,
                                min_count=1)
     again = TextClassifier.from_dict(model.to_dict())
-    assert max(again.scores("总投资多少"), key=again.scores("总投资多少").get) == "amount"
+    assert again.classes[int(np.argmax(again.log_probs("总投资多少")))] == "amount"
+    assert np.exp(again.log_probs("总投资多少")).sum() == pytest.approx(1.0)
 
 
 def test_type_classifier_multiplies_what_the_wording_and_the_meaning_say_and_round_trips():
     rng = np.random.default_rng(0)
-    centres = {"amount": rng.normal(size=8), "place": rng.normal(size=8)}
-    texts = ["多少钱", "投资多少", "在哪里", "在哪儿"] * 4
-    labels = ["amount", "amount", "place", "place"] * 4
+    centres = {"amount": rng.normal(size=8), "place": rng.normal(size=8), "date": rng.normal(size=8)}
+    texts = ["多少钱", "投资多少", "在哪里", "在哪儿", "什么时候", "哪一年"] * 4
+    labels = ["amount", "amount", "place", "place", "date", "date"] * 4
     vectors = np.stack([centres[label] + 0.1 * rng.normal(size=8) for label in labels])
     model = TypeClassifier.fit(texts, vectors, labels)
     again = TypeClassifier.from_dict(model.to_dict())
@@ -40,6 +43,8 @@ def test_type_classifier_multiplies_what_the_wording_and_the_meaning_say_and_rou
     # A wording none of the generated questions used: the meaning decides.
     assert model.scores("How much money?", centres["amount"])["amount"] > 0.9
     assert model.scores("How much money?", centres["place"])["place"] > 0.9
+    with pytest.raises(ValueError):  # two experts that know different types cannot be multiplied
+        TypeClassifier(model.words, replace(model.meaning, classes=("amount", "place", "year")))
 
 
 def test_thresholds_reach_the_asked_precision_whatever_the_share_of_answerable_questions():
