@@ -35,7 +35,7 @@ class FittedModels:
     def load(cls, path: Path) -> FittedModels:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
-            # (an older build's "classifier" read characters only: such a build is refitted, fit_fingerprint)
+            # (an older build's "classifier" read characters only: its index format is older, so it is rebuilt)
             TypeClassifier.from_dict(data["type_classifier"]) if data.get("type_classifier") else None,
             LogisticModel.from_dict(data["ranker"]) if data.get("ranker") else None,
             LogisticModel.from_dict(data["judge"]) if data.get("judge") else None,
