@@ -47,7 +47,7 @@ _SPLIT_RE = re.compile(r"(?<=[？?])\s*|[；;]\s*(?=\S)|[，,]\s*(?:另外|还�
 # A clause asks something when it holds a question word (general Chinese and English interrogatives).
 _ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|如何|多大|多久|多远|\b(?:how|what|when|where|which|who)\b", re.I)
 _QUESTION_MORPHEME_RE = re.compile(
-    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
+    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪一?[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
     r"|[了过着个吗呢吧啊呀嘛]"
 )
 # "哪个占地最大", "which has the largest site": the extreme of several stated values is asked.

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
-from knowledge.glossary import surface_words
+from knowledge.glossary import dictionary_order, surface_words
 from knowledge.lexical import Tokenizer
 from knowledge.spelling import sound_table
 from knowledge.text import has_cjk
@@ -132,12 +132,12 @@ class GeneratedQuestion:
 class QuestionGenerator:
     def __init__(
         self, tokenizer: Tokenizer, glossary: Mapping[str, list[str]], corpus_text: str, seed: int = 13,
-        paraphrases: Mapping[str, list[str]] | None = None,
+        paraphrases: Mapping[str, list[str]] | None = None, dictionary: Iterable[str] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.rng = random.Random(seed)
         self.corpus_text = corpus_text
-        self.english = _reverse_glossary(glossary)
+        self.english = _reverse_glossary(glossary, dictionary)  # `dictionary`: CC-CEDICT lines, None = bundled
         # Other wordings of corpus words: the glossary's, and words the corpus never uses
         # (`paraphrases`, from a dictionary) so that a user's unfamiliar word is no sure sign of
         # an unanswerable question.
@@ -451,20 +451,28 @@ def _zh_asks(fact: Fact) -> tuple[str, ...]:
     return next(asks for suffixes, asks in ZH_ORG_ASK if not suffixes or fact.text.endswith(suffixes))
 
 
-def _reverse_glossary(glossary: Mapping[str, list[str]]) -> dict[str, str]:
+def _reverse_glossary(glossary: Mapping[str, list[str]], lines: Iterable[str] | None = None) -> dict[str, str]:
     """Corpus word → an English word for it: a translation first, its pinyin spelling only
-    when there is none (names: "Shapingba")."""
-    out: dict[str, str] = {}
+    when there is none (names: "Shapingba"). Of several translations, the one the word's own
+    dictionary entry gives first (its usual sense), then the one that lists the word first."""
+    options: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     spelled: dict[str, str] = {}
-    surfaces = surface_words()
-    for english, words in sorted(glossary.items(), key=lambda kv: len(kv[0])):
+    for english, words in glossary.items():
         if has_cjk(english) or not english.isascii() or len(english) < 3:
             continue
-        for word in words:
+        for rank, word in enumerate(words):
             if _is_pinyin_of(english, word):
                 spelled.setdefault(word, english.capitalize())
             else:
-                out.setdefault(word, surfaces.get(english, english))  # a word, not its stem
+                options[word].append((rank, len(english), english))
+    order = dictionary_order(set(options), lines)
+    surfaces = surface_words()
+    out: dict[str, str] = {}
+    for word, found in options.items():
+        usual = order.get(word, [])
+        # Not the shortest English: that is often a rare sense (平台 "terrace", 创新 "trail").
+        _, _, english = min(found, key=lambda o: (usual.index(o[2]) if o[2] in usual else len(usual), *o))
+        out[word] = surfaces.get(english, english)  # a word, not its stem
     return {**spelled, **out}
 
 

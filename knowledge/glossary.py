@@ -98,6 +98,21 @@ def cedict_glossary(lines: Iterable[str], corpus_words: set[str]) -> dict[str, l
     return glossary
 
 
+def dictionary_order(words: set[str], lines: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """Chinese word → the English stems its own CC-CEDICT entries give, the usual sense first:
+    exact translations before heads of longer phrases (创新 "innovation" before "blaze new trails"),
+    each in the entry's order (平台 "platform" before "terrace")."""
+    senses: dict[str, dict[str, Sense]] = {}
+    for line in dictionary_lines() if lines is None else lines:
+        match = _ENTRY_RE.match(line)
+        if not match or match.group(1) not in words:
+            continue
+        known = senses.setdefault(match.group(1), {})
+        for english, sense in definition_senses(match.group(2)):
+            known[english] = min(sense, known.get(english, sense))
+    return {word: sorted(known, key=known.__getitem__) for word, known in senses.items()}
+
+
 def cedict_synonyms(corpus_words: set[str], lines: Iterable[str] | None = None, limit: int = 4) -> dict[str, list[str]]:
     """Corpus word → other Chinese words that CC-CEDICT defines the same way ("researcher":
     科研人员 and 研究人员) and the corpus never uses: how a user may say a word of the articles."""

@@ -121,6 +121,19 @@ def test_english_questions_are_written_in_words_not_stems(tmp_path):
     assert re.search(r"\bcolleges?\b", english)
 
 
+def test_english_questions_use_the_usual_translation_of_a_word(tmp_path):
+    # 平台 is "platform" and "terrace" alike in the glossary; its own dictionary entry gives
+    # "platform" first, and people ask about platforms.
+    text = "示范园已建成科技创新平台12个。"
+    refs = [SentenceRef(0, 0, text, "概况", "示范园简介", "a.txt")]
+    glossary = {"terrace": ["平台"], "platform": ["平台"], "park": ["示范园"]}
+    lines = ["平臺 平台 [ping2 tai2] /platform/terrace/flat-roofed building/\n"]
+    generator = QuestionGenerator(Tokenizer(tmp_path), glossary, text, seed=3, dictionary=lines)
+    questions = generator.generate(refs, per_sentence=200)
+    english = " ".join(q.text.lower() for q in questions if q.lang == "en")
+    assert "platform" in english and "terrace" not in english
+
+
 def test_generation_is_the_same_in_every_process(tmp_path):
     # Python salts string hashes per process: a set's order must never reach the output, or a
     # build's training questions (and its answers) would change from one run to the next.

@@ -6,6 +6,7 @@ from knowledge.analysis import Analyzer
 from knowledge.glossary import (
     build_glossary,
     cedict_glossary,
+    dictionary_order,
     domain_vocabulary,
     parse_vocabulary,
     stem,
@@ -96,10 +97,19 @@ def test_english_question_terms_use_the_glossary(tokenizer):
     assert coverage(rent, "园区规划面积约18平方公里") == 0.0  # nothing about rent: not covered
 
 
+def test_dictionary_order_puts_a_words_usual_sense_first():
+    lines = [*CEDICT, "創新 创新 [chuang4 xin1] /to bring forth new ideas; to blaze new trails/innovation/\n"]
+    order = dictionary_order({"平台", "创新", "园区"}, lines)
+    assert order["平台"][:2] == ["platform", "terrace"]  # the entry's order
+    assert order["创新"][0] == "innovation"  # an exact translation before the head of "blaze new trails"
+    assert order["园区"] == ["park"]  # the long first definition is an explanation, not a translation
+
+
 def test_chinese_question_terms_use_other_wordings(tokenizer):
     g = build_glossary(CORPUS, parse_vocabulary("挂牌 = 授牌, 成立\n"), [])
     terms = {t.text: t for t in Analyzer(tokenizer, {}, 20, g).terms("这个产业园是哪一年挂牌的？")}
     assert terms["挂牌"].forms[1:] == ("授牌", "成立")
+    assert "一年" not in terms and "年" not in terms  # "哪一年" asks; it names nothing the answer holds
     assert coverage((terms["挂牌"],), "正式获市科委授牌成立") == 1.0
 
 
