@@ -123,8 +123,9 @@ def candidates(
             seen.add(sentence)
             cos = float(index.sentence_vectors[first + j] @ query_vector)
             facts = facts_of(sentence)
+            answers = tuple(f for f in facts if not restates_question(f, analysis.terms))
             own = f"{passage.section} {sentence}"
-            type_fact, near = _type_match(analysis, facts, sentence, attributes)
+            type_fact, near = _type_match(analysis, answers, sentence, attributes)
             previous = sentences[j - 1] if j else ""
             s_years = years(sentence) or passage_years
             rows.append((hit, rank, first + j, j, sentence, facts, [
@@ -136,7 +137,7 @@ def candidates(
                 float(q_zh != has_cjk(sentence)), float(q_zh != has_cjk(sentence)) * cos, 1.0 / (1 + j),
                 coverage(analysis.context_terms, own) if analysis.context_terms else 0.0,
                 coverage(known, passage.title), coverage(known, f"{passage.section} {previous} {sentence}"),
-                coverage(attributes, sentence), _focus_near(analysis, facts, sentence, f"{passage.section} {previous}"),
+                coverage(attributes, sentence), _focus_near(analysis, answers, sentence, f"{passage.section} {previous}"),
                 float(analysis.focus is not None and analysis.focus.known),
                 list_head(analysis.kind or analysis.focus, sentence),  # "多少所高校" counts a kind too
                 unit_agreement(analysis.unit, facts),
@@ -161,6 +162,20 @@ def cosine_baseline(sentence_vectors: np.ndarray, query_vector: np.ndarray) -> t
     if len(cosines) < 2:
         return 0.0, 1.0
     return float(cosines.mean()), float(cosines.std()) or 1.0
+
+
+ENTITY_TYPES = ("organisation", "place")  # facts that are a name, which the answer must add
+
+
+def restates_question(fact: Fact, terms: tuple[Term, ...]) -> bool:
+    """True for a name made only of the question's own words: in "科创中心由哪家公司承建" the
+    organisation "科创中心" is what is asked about, not who built it."""
+    if fact.type not in ENTITY_TYPES:
+        return False
+    rest = fact.text.lower()
+    for form in sorted((f for t in terms for f in t.forms), key=len, reverse=True):
+        rest = rest.replace(form, " ")
+    return not re.search(r"[\u4e00-\u9fff]{2}|[a-z0-9]{3}", rest)
 
 
 def _type_match(
@@ -209,15 +224,19 @@ def _focus_near(analysis: QuestionAnalysis, facts: tuple[Fact, ...], sentence: s
 def list_head(kind: Term | None, sentence: str) -> float:
     """1 when the sentence lists things of the asked kind: "重庆大学、陆军军医大学等高校16所" for
     "有哪些高校" (Chinese names its list's kind after 等, head last: "等科技创新实体平台" for
-    "平台"), "… and other universities"; 0 when "高校" is only one item of a list of members."""
+    "平台", or before a colon or dash that opens the items: "四大产业集群——A、B、C"),
+    "… and other universities", "industries: A, B and C"; 0 when "高校" is only one item of a
+    list of members."""
     if kind is None:
         return 0.0
     lowered = sentence.lower()
     for form in kind.forms:
-        head = form[-2:] if has_cjk(form) else form
-        if has_cjk(form) and re.search(rf"等[^，。；、,;]{{0,10}}?{re.escape(head)}", lowered):
+        head = re.escape(form[-2:] if has_cjk(form) else form)
+        if has_cjk(form) and (re.search(rf"等[^，。；、,;]{{0,10}}?{head}", lowered)
+                              or re.search(rf"{head}[^，。；、,;：:]{{0,6}}(?:——|：|:)[^。；;]*、", lowered)):
             return 1.0
-        if not has_cjk(form) and re.search(rf"\band other (?:\w+ ){{0,3}}{re.escape(head)}", lowered):
+        if not has_cjk(form) and (re.search(rf"\band other (?:\w+ ){{0,3}}{head}", lowered)
+                                  or re.search(rf"\b{head}\w*(?: \w+){{0,2}}(?::| such as| including) [^.;]*,", lowered)):
             return 1.0
     return 0.0
 

@@ -66,3 +66,30 @@ def test_a_name_that_is_only_one_item_of_a_group_is_flagged(tmp_path):
     both = sentence.replace("现场签约", "西林区现场签约")
     facts = tuple(find_facts(both, Tokenizer(tmp_path).tagged(both)))
     assert group_member((_name("西林"),), both, facts, "滨江科技园") == 0.0
+
+
+def test_a_name_made_only_of_the_questions_words_is_not_its_answer(tmp_path):
+    from knowledge.facts import find_facts
+    from knowledge.lexical import Tokenizer
+    from knowledge.ranking import restates_question
+
+    sentence = "科创中心位于大学城南路与大学城中路交汇处,由重庆渝新建设集团有限公司承建。"
+    facts = find_facts(sentence, Tokenizer(tmp_path).tagged(sentence))
+    asked = (_term("科创"), _term("中心"), _term("公司"), _term("承建"))
+    names = {f.text: restates_question(f, asked) for f in facts if f.type == "organisation"}
+    # "科创中心" is what "科创中心由哪家公司承建" asks about; the builder ("…集团有限公司") is new to it.
+    assert names.pop("科创中心") is True and names and not any(names.values())
+    # A place that adds to the question's words (the roads) answers "where"; a count never restates.
+    assert not any(restates_question(f, asked) for f in facts if f.type != "organisation")
+
+
+def test_a_list_whose_kind_stands_before_its_items_lists_that_kind():
+    from knowledge.ranking import list_head
+
+    industries = _term("产业")
+    assert list_head(industries, "重点发展三大产业集群——电子信息、生物医药、新材料。") == 1.0
+    assert list_head(industries, "园区主导产业：电子信息、生物医药、新材料。") == 1.0
+    assert list_head(industries, "园区由产业孵化中心、生产制造中心、研发基地构成。") == 0.0  # one item's word
+    english = _term("industries")
+    assert list_head(english, "It targets three industries: chips, drugs and batteries.") == 1.0
+    assert list_head(english, "It targets industries, and builds offices and labs.") == 0.0
