@@ -21,6 +21,19 @@ def test_logistic_model_learns_and_round_trips():
     assert model.prob(np.array([[3.0, 0.0]]))[0] > 0.9 > 0.1 > model.prob(np.array([[-3.0, 0.0]]))[0]
 
 
+def test_a_rarely_set_feature_cannot_outvote_every_other():
+    # "The year agrees": set for 1 % of the rows, all of them rows the strong feature already calls right.
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=2000)
+    rare = np.zeros(2000)
+    rare[np.flatnonzero(signal > 0.5)[:20]] = 1.0
+    y = (signal + rng.normal(scale=0.5, size=2000) > 0) | (rare > 0)
+    model = LogisticModel.fit(np.column_stack([signal, rare]), y, ("signal", "rare"))
+    # A row the strong feature calls wrong stays unlikely with the rare one set. Unstandardised
+    # without a limit, its value lies ten spreads from the mean and lifted this row to 0.46.
+    assert model.prob(np.array([[-1.0, 1.0]]))[0] < 0.25
+
+
 def test_text_classifier_round_trips():
     model = TextClassifier.fit(["多少钱", "投资多少", "在哪里", "在哪儿"] * 2, ["amount", "amount", "place", "place"] * 2,
                                min_count=1)
