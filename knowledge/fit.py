@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HELD_OUT = 0.2
 MAX_QUESTIONS = 3000  # enough to fit a few dozen weights; bounds build time on a large corpus
-# A logistic model needs about ten of its rarer outcome per feature (Peduzzi et al., 1996):
-# with fewer, a judge fitted on a corpus of a few sentences (76 questions) chose its threshold
-# by chance and declined the question its only paragraph answers. No judge: the closest
-# passage is offered as related, never asserted.
-EVENTS_PER_FEATURE = 10
+MIN_EACH = 10  # fewer answerable or unanswerable questions than this: no judge is fitted
+# A judge whose held-back answers are right less often than not is worse than none: a corpus of
+# two short articles (76 generated questions) fitted one whose threshold fell by chance and that
+# declined the question its only paragraph answers. Without one the closest passage is offered.
+CHANCE = 0.5
 RELATED_PRECISION = 0.6  # below the answer threshold, the top passage is shown as related when this likely on topic
 
 
@@ -115,12 +115,19 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     x_test, y_test = x[~train & usable], top_right[~train & usable]
     judge = None
     thresholds = Thresholds(answer=1.0, related=1.0)
-    if min(y_train.sum(), (~y_train).sum()) >= EVENTS_PER_FEATURE * len(JUDGE_FEATURES):
+    dropped = ""
+    if y_train.sum() >= MIN_EACH and (~y_train).sum() >= MIN_EACH:
         judge = LogisticModel.fit(x_train, y_train, JUDGE_FEATURES)
         thresholds = choose_thresholds(out_of_fold(x_train, y_train, seed), y_train, precision)
+        answered = judge.prob(x_test) >= thresholds.answer if len(y_test) else np.zeros(0, dtype=bool)
+        if answered.any() and y_test[answered].mean() < CHANCE:
+            dropped = f"held-back precision {y_test[answered].mean():.2f}: no better than chance"
+            judge, thresholds = None, Thresholds(answer=1.0, related=1.0)
     report = _report(questions, ranked, top_right, train, judge, thresholds, x_test, y_test,
                      time.perf_counter() - started)
     report["judge_examples"] = {"right": int(y_train.sum()), "wrong": int((~y_train).sum())}
+    if dropped:
+        report["judge_dropped"] = dropped
     log.info("fitted ranker and judge on %d generated questions: %s", len(questions), report)
     return FittedModels(classifier, ranker, judge, thresholds, report)
 

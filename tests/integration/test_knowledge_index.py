@@ -132,8 +132,9 @@ def test_markdown_and_html_articles_are_ingested(settings, embedder):
     service = KnowledgeService.from_settings(settings, embedder)
     answer = service.ask("How many start-ups does the incubator host?")
     assert "30 start-ups" in (answer.sources or answer.related)[0].text  # the paragraph is indexed
-    # Two short articles generate too few questions to fit a judge on: the passage is offered, not asserted.
-    assert service.index.models.judge is None and answer.outcome == "related"
+    # A judge fitted on two short articles' 76 generated questions is no better than chance on the
+    # ones held back: it is dropped, and the passage is offered, not asserted.
+    assert "chance" in service.index.models.report["judge_dropped"] and answer.outcome == "related"
     assert {p.source for p in service.index.passages} == {"a.md", "c.html"}
     assert not any("Download" in p.text or "Nice!" in p.text for p in service.index.passages)
     section = next(p.section for p in service.index.passages if "房租" in p.text)
