@@ -115,15 +115,16 @@ def fit_models(pipeline: Pipeline, cache: EmbeddingCache, seed: int = 13, precis
     x_test, y_test = x[~train & usable], top_right[~train & usable]
     judge = None
     thresholds = Thresholds(answer=1.0, related=1.0)
+    answered = np.zeros(len(y_test), dtype=bool)  # the held-back questions the judge answers
     dropped = ""
     if y_train.sum() >= MIN_EACH and (~y_train).sum() >= MIN_EACH:
         judge = LogisticModel.fit(x_train, y_train, JUDGE_FEATURES)
         thresholds = choose_thresholds(out_of_fold(x_train, y_train, seed), y_train, precision)
-        answered = judge.prob(x_test) >= thresholds.answer if len(y_test) else np.zeros(0, dtype=bool)
+        answered = judge.prob(x_test) >= thresholds.answer
         if answered.any() and y_test[answered].mean() < CHANCE:
             dropped = f"held-back precision {y_test[answered].mean():.2f}: no better than chance"
             judge, thresholds = None, Thresholds(answer=1.0, related=1.0)
-    report = _report(questions, ranked, top_right, train, judge, thresholds, x_test, y_test,
+    report = _report(questions, ranked, top_right, train, judge, thresholds, answered, y_test,
                      time.perf_counter() - started)
     report["judge_examples"] = {"right": int(y_train.sum()), "wrong": int((~y_train).sum())}
     if dropped:
@@ -192,7 +193,7 @@ def choose_thresholds(probs: np.ndarray, labels: np.ndarray, precision: float) -
 
 
 def _report(questions: list[GeneratedQuestion], ranked: list[list[Candidate]], top_right: np.ndarray,
-            train: np.ndarray, judge: LogisticModel | None, thresholds: Thresholds, x_test: np.ndarray,
+            train: np.ndarray, judge: LogisticModel | None, thresholds: Thresholds, answered: np.ndarray,
             y_test: np.ndarray, seconds: float) -> dict:
     answerable = np.asarray([q.answerable for q in questions])
     held = ~train & answerable
@@ -206,8 +207,6 @@ def _report(questions: list[GeneratedQuestion], ranked: list[list[Candidate]], t
         "seconds": round(seconds, 1),
     }
     if judge is not None and len(y_test):
-        p = judge.prob(x_test)
-        answered = p >= thresholds.answer
         report["held_out_judge"] = {
             "answered": int(answered.sum()),
             "precision": round(float(y_test[answered].mean()), 3) if answered.any() else None,

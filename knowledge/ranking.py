@@ -98,6 +98,7 @@ def candidates(
     total_weight = sum(t.weight for t in analysis.terms) or 1.0
     unknown_name = float(any(t.name and not t.known for t in analysis.terms))
     proper = tuple(t for t in known if t.name)  # places, parks, companies the corpus knows
+    asked_forms = question_forms(analysis.terms)
     max_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
     min_dense = min((h.dense for h in hits if h.dense is not None), default=0.0)
     q_zh = analysis.lang == "zh"
@@ -123,7 +124,7 @@ def candidates(
             seen.add(sentence)
             cos = float(index.sentence_vectors[first + j] @ query_vector)
             facts = facts_of(sentence)
-            answers = tuple(f for f in facts if not restates_question(f, analysis.terms))
+            answers = tuple(f for f in facts if not restates_question(f, asked_forms))
             own = f"{passage.section} {sentence}"
             type_fact, near = _type_match(analysis, answers, sentence, attributes)
             previous = sentences[j - 1] if j else ""
@@ -167,13 +168,18 @@ def cosine_baseline(sentence_vectors: np.ndarray, query_vector: np.ndarray) -> t
 ENTITY_TYPES = ("organisation", "place")  # facts that are a name, which the answer must add
 
 
-def restates_question(fact: Fact, terms: tuple[Term, ...]) -> bool:
-    """True for a name made only of the question's own words: in "科创中心由哪家公司承建" the
-    organisation "科创中心" is what is asked about, not who built it."""
+def question_forms(terms: tuple[Term, ...]) -> tuple[str, ...]:
+    """Every form of the question's terms, the longest first (once per question)."""
+    return tuple(sorted((f for t in terms for f in t.forms), key=len, reverse=True))
+
+
+def restates_question(fact: Fact, forms: tuple[str, ...]) -> bool:
+    """True for a name made only of the question's own words (`forms`, from question_forms): in
+    "科创中心由哪家公司承建" the organisation "科创中心" is what is asked about, not who built it."""
     if fact.type not in ENTITY_TYPES:
         return False
     rest = fact.text.lower()
-    for form in sorted((f for t in terms for f in t.forms), key=len, reverse=True):
+    for form in forms:
         rest = rest.replace(form, " ")
     return not re.search(r"[\u4e00-\u9fff]{2}|[a-z0-9]{3}", rest)
 

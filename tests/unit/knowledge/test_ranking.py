@@ -71,11 +71,11 @@ def test_a_name_that_is_only_one_item_of_a_group_is_flagged(tmp_path):
 def test_a_name_made_only_of_the_questions_words_is_not_its_answer(tmp_path):
     from knowledge.facts import find_facts
     from knowledge.lexical import Tokenizer
-    from knowledge.ranking import restates_question
+    from knowledge.ranking import question_forms, restates_question
 
     sentence = "科创中心位于大学城南路与大学城中路交汇处,由重庆渝新建设集团有限公司承建。"
     facts = find_facts(sentence, Tokenizer(tmp_path).tagged(sentence))
-    asked = (_term("科创"), _term("中心"), _term("公司"), _term("承建"))
+    asked = question_forms((_term("科创"), _term("中心"), _term("公司"), _term("承建")))
     names = {f.text: restates_question(f, asked) for f in facts if f.type == "organisation"}
     # "科创中心" is what "科创中心由哪家公司承建" asks about; the builder ("…集团有限公司") is new to it.
     assert names.pop("科创中心") is True and names and not any(names.values())
