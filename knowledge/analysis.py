@@ -39,10 +39,16 @@ _EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+")
 _SELF_RE = re.compile(
     r"(?<![告诉帮给让])(?:我们|我司|本公司|我公司|我们公司|我们企业|我们团队|我家|我)(?:是|主要|目前|现在|这边)*"
     r"(?:做|从事|生产|经营|搞|研发|一家|家)[^，,。.!！？?]{1,30}?(?:的|企业|公司)?[，,。.!！]\s*"
+    r"|^\s*(?:我们|我司|我公司|我们公司|我们企业|我们团队)是(?![否不])[^，,。.!！？?\d]{2,20}[，,。.!！]\s*"
     r"|^\s*(?:we|i)(?:'re| are| am|'m)\s+(?:a|an)?\s*(?:\w+\s+){0,5}?(?:company|maker|manufacturer|startup|firm|business|supplier)\b[^,.;?]*[,.;]\s*"
     r"|\bour (?:company|firm|startup|business)\s+(?:makes|does|builds|produces)\s+[^,.;?]*[,.;]\s*",
     re.I,
 )
+_EN_FIRST_PERSON_RE = re.compile(r"\s*(?:we|i|our\s+\w+|my\s+\w+)\b", re.I)
+_STATEMENT_END_RE = re.compile(r"[.;!,]\s+|\s[-–—]+\s*|—+")  # a full stop, comma or dash ends it
+_EN_NAMED_RE = re.compile(r"\b[A-Z][a-z]+|\d")
+# Words by which a question points back to what was said before it (not "there": "is there …").
+_POINTS_BACK_RE = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those)\b", re.I)
 _SPLIT_RE = re.compile(r"(?<=[？?])\s*|[；;]\s*(?=\S)|[，,]\s*(?:另外|还有|以及|顺便问一下|顺便问下|另外问一下|also|and also)[，,]?\s*", re.I)
 # A clause asks something when it holds a question word (general Chinese and English interrogatives).
 _ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|如何|多大|多久|多远|\b(?:how|what|when|where|which|who)\b", re.I)
@@ -159,9 +165,25 @@ def split_self_description(text: str) -> tuple[str, str]:
     """(asked part, self-description)."""
     match = _SELF_RE.search(text)
     if not match:
-        return text, ""
+        return _english_statement(text)
     asked = (text[: match.start()] + text[match.end():]).strip()
     return (asked or text), match.group(0).strip(" ，,。.")
+
+
+def _english_statement(text: str) -> tuple[str, str]:
+    """An English first-person statement before the question says who asks, whatever its verb
+    ("We supply EV parts. Which …?", "We design power chips - what …"), as `_SELF_RE`'s Chinese
+    verbs do; not when it names something (a capitalised word, a figure: "We plan to move to
+    Bishan, …") or the question points back to it ("We make chargers, is that one of …?")."""
+    first = _EN_FIRST_PERSON_RE.match(text)
+    end = _STATEMENT_END_RE.search(text, first.end()) if first else None
+    if end is None:
+        return text, ""
+    statement, rest = text[: end.start()], text[end.end():].strip()
+    asks = _ASK_RE.search(rest) or rest.endswith("?")
+    if _ASK_RE.search(statement) or _EN_NAMED_RE.search(statement, first.end()) or not asks or _POINTS_BACK_RE.search(rest):
+        return text, ""
+    return rest, statement.strip()
 
 
 # Question words before which the next noun is the kind of thing the answer is ("哪家企业",

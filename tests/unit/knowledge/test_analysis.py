@@ -29,6 +29,26 @@ def test_self_description_is_context_not_question():
     assert "battery" in context
 
 
+@pytest.mark.parametrize(("text", "asked", "context"), [
+    ("We supply brake pads. Which industries does the park focus on?", "Which industries does the park focus on?",
+     "We supply brake pads"),
+    ("We design sensors - does the park have an incubator?", "does the park have an incubator?", "We design sensors"),
+    ("我们是初创团队，园区有孵化器吗？", "园区有孵化器吗？", "我们是初创团队"),
+])
+def test_a_first_person_statement_before_the_question_is_context(text, asked, context):
+    assert split_self_description(text) == (asked, context)
+
+
+@pytest.mark.parametrize("text", [
+    "We make chargers, is that one of the park's industries?",  # the question points back to it
+    "We plan to move to Bishan, where is the park?",  # it names a place
+    "We have 200 staff. How big is the park?",  # and a figure
+    "We make chargers",  # and no question follows
+])
+def test_a_statement_the_question_needs_stays_in_it(text):
+    assert split_self_description(text) == (text, "")
+
+
 def test_two_questions_in_one_message_are_split():
     assert split_questions("园区在哪里？占地多大？") == ["园区在哪里？", "占地多大？"]
     assert split_questions("园区在哪里？") == ["园区在哪里？"]
