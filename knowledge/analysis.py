@@ -84,9 +84,12 @@ class Term:
     subject: bool  # False for words that ask for an attribute
     name: bool  # a proper name (jieba's person, place, organisation and other name tags)
     forms: tuple[str, ...] = ()  # the word and the corpus words that say the same
+    # Corpus words the (English) word is the head of ("town": 大学城): they show the word is
+    # there, but are not its translations (retrieval does not search them).
+    compounds: tuple[str, ...] = ()
 
     def found_in(self, lowered: str) -> bool:
-        return any(form in lowered for form in self.forms)
+        return any(form in lowered for form in self.forms) or any(c in lowered for c in self.compounds)
 
 
 @dataclass(frozen=True)
@@ -304,7 +307,7 @@ class Analyzer:
     def __init__(
         self, tokenizer: Tokenizer, df: Mapping[str, int], n_docs: int,
         glossary: Mapping[str, list[str]], classifier: TypeClassifier | None = None,
-        spelling: Spelling | None = None,
+        spelling: Spelling | None = None, compounds: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.df = df
@@ -312,6 +315,7 @@ class Analyzer:
         self.glossary = glossary
         self.classifier = classifier
         self.spelling = spelling  # typos; None leaves the words as typed
+        self.compounds = compounds or {}  # English stem -> corpus words it heads (knowledge.glossary)
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None,
                 embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> QuestionAnalysis:
@@ -362,8 +366,9 @@ class Analyzer:
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))
             is_name = raw in names  # Chinese names only: an English capital also starts sentences and titles
+            heads = () if has_cjk(word) else tuple(self.compounds.get(stem(word), ()))
             out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
-                             tuple(f.lower() for f in forms))
+                             tuple(f.lower() for f in forms), heads)
         return tuple(out.values())
 
     def senses(self, word: str) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ _SKIP_RE = re.compile(r"variant of|surname|abbr\. for|CL:|see also|used in|old n
 _HANZI_RE = re.compile(r"^[\u4e00-\u9fff]+$")
 _LEADING_RE = re.compile(r"^(?:to|a|an|the|be)\s+")
 MAX_PHRASE_WORDS = 3  # longer definitions are explanations, not translations
+HEAD_SENSES = 3  # a character's first definitions: its usual senses
 MAX_TRANSLATIONS = 4  # more alternatives only dilute BM25 and make coverage lenient
 # `knowledge` is a namespace package (no __init__.py), so the file is found next to this module.
 VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "domain_vocabulary.txt"
@@ -96,6 +97,37 @@ def cedict_glossary(lines: Iterable[str], corpus_words: set[str]) -> dict[str, l
         ranked = sorted((s.position, len(zh), zh) for zh, s in senses.items() if s.partial == tier)
         glossary[word] = [zh for _, _, zh in ranked[:MAX_TRANSLATIONS]]
     return glossary
+
+
+def head_compounds(glossary: dict[str, list[str]], corpus_words: set[str],
+                   lines: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """English stem → corpus words whose last character translates it: Chinese compounds are
+    head-last, so 大学城 is a town and 沙坪坝区 a district, words no dictionary lists. A character's
+    sense counts when it is one of its entry's first HEAD_SENSES definitions, a single word (a
+    verb is written "to stand"), and the glossary's own translation of that word holds the
+    character (town → 城市 holds 城): "actually", an adverb sense of 所, is no head of 研究所.
+    Analysis reads these words as showing the English word is there, not as its translations."""
+    by_last: dict[str, list[str]] = {}
+    for word in sorted(corpus_words):
+        # A compound: a corpus word of its own before the head (大学 + 城), not a fragment the
+        # segmenter cut from a longer word (坝区) nor a word whose first character is no word (企业).
+        if len(word) >= 3 and _HANZI_RE.match(word) and word[:-1] in corpus_words:
+            by_last.setdefault(word[-1], []).append(word)
+    out: dict[str, list[str]] = {}
+    for line in dictionary_lines() if lines is None else lines:
+        match = _ENTRY_RE.match(line)
+        char = match.group(1) if match else ""
+        if len(char) != 1 or char not in by_last:
+            continue
+        for definition in match.group(2).split("/")[:HEAD_SENSES]:
+            words = _WORD_RE.findall(definition.lower())
+            if len(words) != 1 or _SKIP_RE.search(definition) or len(words[0]) < 3:
+                continue
+            key = stem(words[0])
+            if any(char in zh for zh in glossary.get(key, ())):
+                known = out.setdefault(key, [])
+                known.extend(w for w in by_last[char] if w not in known)
+    return out
 
 
 def dictionary_order(words: set[str], lines: Iterable[str] | None = None) -> dict[str, list[str]]:

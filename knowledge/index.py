@@ -3,7 +3,8 @@
 Layout under `settings.index_dir`:
 
     builds/<build id>/      one complete build: manifest.json, dense.faiss, passages.jsonl,
-                            sentences.npy, term_df.json, glossary.json, sounds.json, articles.json, bm25/
+                            sentences.npy, term_df.json, glossary.json, compounds.json, sounds.json,
+                            articles.json, bm25/
     current -> builds/<id>  the published build (a symlink, swapped atomically)
 
 `articles.json` holds each article's metadata (knowledge.meta) and passage count, as built;
@@ -39,7 +40,7 @@ from knowledge.embed import Embedder
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.errors import IndexNotReadyError, KnowledgeError
 from knowledge.fitted import MODELS, FittedModels
-from knowledge.glossary import build_glossary, glossary_fingerprint
+from knowledge.glossary import build_glossary, glossary_fingerprint, head_compounds
 from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.meta import ArticleMeta
@@ -49,7 +50,7 @@ from knowledge.suggest import Suggestion
 from knowledge.suggest import load as load_suggestions
 from knowledge.types import Passage
 
-FORMAT_VERSION = 8  # bump when what a build contains changes (forces a rebuild); 8: type_classifier
+FORMAT_VERSION = 9  # bump when what a build contains changes (forces a rebuild); 9: compounds.json
 MANIFEST = "manifest.json"
 CURRENT = "current"
 KEEP_BUILDS = 3  # older builds are pruned; a few are kept for servers still reading them
@@ -213,6 +214,8 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
         np.save(tmp / "sentences.npy", sentence_vectors)
         (tmp / "term_df.json").write_text(json.dumps({"n": len(passages), "df": term_df}, ensure_ascii=False))
         (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False))
+        compounds = head_compounds(glossary, set(term_df))
+        (tmp / "compounds.json").write_text(json.dumps(compounds, ensure_ascii=False), encoding="utf-8")
         (tmp / "sounds.json").write_text(json.dumps(sound_table(), ensure_ascii=False), encoding="utf-8")
         per_article = Counter(p.source for p in passages)
         catalog = {a.source: {"title": a.clean.title, "meta": a.meta.to_dict(), "passages": per_article[a.source]}
@@ -296,6 +299,7 @@ class KnowledgeIndex:
     articles: dict[str, ArticleMeta] = field(default_factory=dict)  # source -> metadata, as built
     suggestions: list[Suggestion] = field(default_factory=list)  # questions it answers (knowledge.suggest)
     sounds: dict[str, str] = field(default_factory=dict)  # character -> reading (knowledge.spelling)
+    compounds: dict[str, list[str]] = field(default_factory=dict)  # English stem -> corpus words it heads
 
     @cached_property
     def article_texts(self) -> dict[str, str]:
@@ -332,6 +336,7 @@ class KnowledgeIndex:
             term_data = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
             glossary = json.loads((build / "glossary.json").read_text(encoding="utf-8"))
             sounds = json.loads((build / "sounds.json").read_text(encoding="utf-8"))
+            compounds = json.loads((build / "compounds.json").read_text(encoding="utf-8"))
             models = FittedModels.load(build / MODELS) if (build / MODELS).exists() else FittedModels()
             catalog = json.loads((build / "articles.json").read_text(encoding="utf-8"))
             articles = {source: ArticleMeta.from_dict(entry["meta"], source) for source, entry in catalog.items()}
@@ -350,5 +355,5 @@ class KnowledgeIndex:
         ):
             raise IndexNotReadyError(f"the index at {build} is inconsistent (sizes differ): {FIX}")
         return cls(build, manifest, passages, dense, lexical, sentence_vectors, offsets, term_data["df"], glossary,
-                   models, articles, load_suggestions(build), sounds)
+                   models, articles, load_suggestions(build), sounds, compounds)
 

@@ -52,7 +52,8 @@ class Pipeline:
         self.models = index.models  # fitted with this build (empty while the build is being fitted)
         self.tokenizer = tokenizer
         self.analyzer = Analyzer(tokenizer, index.term_df, len(index.passages), index.glossary, self.models.classifier,
-                                 Spelling.for_corpus(index.glossary, index.term_df, tokenizer, index.sounds))
+                                 Spelling.for_corpus(index.glossary, index.term_df, tokenizer, index.sounds),
+                                 index.compounds)
         self._facts: dict[str, tuple[Fact, ...]] = {}  # per sentence of this build: tagging is the costly part
 
     def facts_of(self, sentence: str) -> tuple[Fact, ...]:

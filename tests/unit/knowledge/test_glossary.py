@@ -8,6 +8,7 @@ from knowledge.glossary import (
     cedict_glossary,
     dictionary_order,
     domain_vocabulary,
+    head_compounds,
     parse_vocabulary,
     stem,
 )
@@ -117,3 +118,22 @@ def test_thousands_separators_make_one_number(tokenizer):
     g = build_glossary({"万人"}, parse_vocabulary("10000 = 万\n"), [])
     texts = [t.text for t in Analyzer(tokenizer, {}, 20, g).terms("How many patents per 10,000 people?")]
     assert "10000" in texts and "000" not in texts and "per" not in texts
+
+
+HEADS = [
+    "城 城 [cheng2] /city walls/city/town/CL:座[zuo4]/\n",
+    "所 所 [suo3] /actually/place/classifier for houses/\n",
+    "業 业 [ye4] /business/industry/line of work/\n",
+]
+
+
+def test_a_compound_counts_for_the_english_word_its_last_character_translates(tokenizer):
+    corpus = {"大学", "大学城", "城市", "研究", "研究所", "企业", "产业", "制造", "制造业"}
+    glossary = {"town": ["城市"], "city": ["城市"], "actually": [], "industry": ["产业"], "place": ["地方"]}
+    heads = head_compounds(glossary, corpus, HEADS)
+    assert heads["town"] == heads["city"] == ["大学城"]  # no "city walls": not a single word
+    assert heads["industry"] == ["制造业"]  # not 企业: 企 is no word of its own, so 业 heads no compound there
+    assert "actually" not in heads and "place" not in heads  # the glossary's translations lack 所
+    terms = {t.text: t for t in Analyzer(tokenizer, {}, 20, glossary, compounds=heads).terms("Where is the university town?")}
+    assert terms["town"].found_in("重庆大学城科技产业园")
+    assert terms["town"].forms[1:] == ("城市",)  # retrieval searches the translation, not every compound
