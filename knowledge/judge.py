@@ -29,7 +29,7 @@ from knowledge.analysis import QuestionAnalysis
 from knowledge.compare import Compared
 from knowledge.facts import QUANTITIES
 from knowledge.models import LogisticModel
-from knowledge.ranking import Candidate
+from knowledge.ranking import Candidate, located_in
 
 JUDGE_FEATURES = (
     "top_score", "score_margin", "cos_sentence", "cos_margin_second", "known_cov_sentence", "known_cov_passage",
@@ -37,6 +37,9 @@ JUDGE_FEATURES = (
     "cross_lingual", "cross_cos", "focus_near", "attr_cov_sentence", "list_head", "unit_agree", "cos_z",
 )
 OUTCOMES = ("answer", "related", "decline")
+# What one thing has. Not an amount: what the things in a place invested or produced may be the
+# place's own figure ("园区内的企业总产值…").
+ATTRIBUTES_OF_A_THING = ("area", "date", "place", "organisation")
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,11 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def contradiction(top: Candidate, answer_type: str = "", focus: bool = True) -> str:
+def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, placed: bool = False) -> str:
     """Why the top sentence cannot be the answer whatever the probability ("" when it can);
     `answer_type`: what the question asks for (a date, a quantity, …); `focus`: check that the
-    sentence names what is asked about (a compared value's clause already does)."""
+    sentence names what is asked about (a compared value's clause already does); `placed`: the
+    sentence names it only as the place of another thing (knowledge.ranking.located_in)."""
     if top.feature("year_agree") < 0:
         return "the question names a year the passage does not state"
     if top.feature("number_agree") < 0:
@@ -105,6 +109,8 @@ def contradiction(top: Candidate, answer_type: str = "", focus: bool = True) -> 
         return "the question asks how much or how many, and the sentence states no quantity"
     if quantity and top.feature("group_member") > 0:
         return "the question names one of a group the sentence states its figures for"
+    if answer_type in ATTRIBUTES_OF_A_THING and placed:
+        return "the sentence names what is asked about only as the place of something else"
     if answer_type == "date" and not any(f.type == "date" for f in top.facts):
         return "the question asks when, and the sentence states no date"
     # An unknown word asked as a quantity is judged by the unit: a count in the very unit asked
@@ -141,7 +147,10 @@ def judge(
         return Judgement("related", 0.0, "no fitted judge: the closest passage is shown as related", named,
                          rule="never")
     p = float(model.prob(row)[0])
-    conflict = contradiction(ranked[0], analysis.answer_type)
+    subjects = tuple(t for t in analysis.terms if t.known and t.subject)
+    placed = (bool(subjects) and analysis.answer_type in ATTRIBUTES_OF_A_THING
+              and located_in(subjects, ranked[0].text, analysis.asked) > 0)
+    conflict = contradiction(ranked[0], analysis.answer_type, placed=placed)
     rule = "never" if conflict else ""
     if p >= thresholds.answer and not conflict:
         return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)

@@ -150,3 +150,10 @@ def test_a_count_in_the_unit_asked_answers_an_unknown_word():
     people = find_facts("科技工作者9万余人")
     assert contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=1.0), answer_type="count") == ""
     assert "asks about" in contradiction(_Top(people, focus_near=0.0, focus_known=0.0, unit_agree=-1.0), answer_type="count")
+
+
+def test_a_sentence_about_something_inside_the_asked_place_is_no_answer_for_its_area():
+    inside = _Top(find_facts("它将作为西林科技园内的研发基地,占地约300亩"), focus_near=1.0)
+    assert "place of something else" in contradiction(inside, answer_type="area", placed=True)
+    assert contradiction(inside, answer_type="list", placed=True) == ""  # what is inside the place: it may answer
+    assert contradiction(inside, answer_type="area") == ""
