@@ -69,8 +69,8 @@ ENGLISH_GAP = pytest.mark.xfail(
 )
 
 
-@ENGLISH_GAP
 def test_english_question_gets_an_english_introduction(stack) -> None:
+    # Answered since 1959672: "town" is found in 大学城 (a strict xfail until then).
     messages = send(stack, "When was the Chongqing University Town tech park founded?")
     assert messages[0]["text"].startswith("According to 《")
     assert "2017" in texts(messages)
