@@ -40,7 +40,7 @@ from knowledge.embed import Embedder
 from knowledge.embed_cache import EmbeddingCache
 from knowledge.errors import IndexNotReadyError, KnowledgeError
 from knowledge.fitted import MODELS, FittedModels
-from knowledge.glossary import build_glossary, glossary_fingerprint, head_compounds
+from knowledge.glossary import build_glossary, dictionary_lines, glossary_fingerprint, head_compounds
 from knowledge.ingest import read_articles, source_hashes
 from knowledge.lexical import LexicalIndex, Tokenizer
 from knowledge.meta import ArticleMeta
@@ -201,7 +201,9 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
     dense = DenseIndex.build(passage_vectors, dense_params(settings))
     lexical = LexicalIndex.build(corpus_tokens)
     term_df = Counter(term for toks in corpus_tokens for term in set(toks))
-    glossary = build_glossary(set(term_df))
+    dictionary = list(dictionary_lines())  # CC-CEDICT, read once for the glossary and the compounds
+    glossary = build_glossary(set(term_df), dictionary=dictionary)
+    compounds = head_compounds(glossary, set(term_df), dictionary)
 
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     builds = settings.index_dir / "builds"
@@ -214,7 +216,6 @@ def _build(settings: Settings, embedder: Embedder, progress: Progress | None, st
         np.save(tmp / "sentences.npy", sentence_vectors)
         (tmp / "term_df.json").write_text(json.dumps({"n": len(passages), "df": term_df}, ensure_ascii=False))
         (tmp / "glossary.json").write_text(json.dumps(glossary, ensure_ascii=False))
-        compounds = head_compounds(glossary, set(term_df))
         (tmp / "compounds.json").write_text(json.dumps(compounds, ensure_ascii=False), encoding="utf-8")
         (tmp / "sounds.json").write_text(json.dumps(sound_table(), ensure_ascii=False), encoding="utf-8")
         per_article = Counter(p.source for p in passages)

@@ -148,8 +148,7 @@ def judge(
                          rule="never")
     p = float(model.prob(row)[0])
     subjects = tuple(t for t in analysis.terms if t.known and t.subject)
-    placed = (bool(subjects) and analysis.answer_type in ATTRIBUTES_OF_A_THING
-              and located_in(subjects, ranked[0].text, analysis.asked) > 0)
+    placed = bool(subjects) and located_in(subjects, ranked[0].text, analysis.asked)  # contradiction() reads the type
     conflict = contradiction(ranked[0], analysis.answer_type, placed=placed)
     rule = "never" if conflict else ""
     if p >= thresholds.answer and not conflict:

@@ -270,18 +270,17 @@ _PLACE_AND_THING_RE = re.compile(r"([\u4e00-\u9fff]{2,12}?)(?:[内里]的|中的
 _ASKS_INSIDE_RE = re.compile(r"[内里]的|中的|里[有面]|\b(?:in|inside|within) (?:the|it)\b", re.I)
 
 
-def located_in(subjects: tuple[Term, ...], sentence: str, asked: str) -> float:
-    """1 when the sentence names what the question is about only as the place of something else
-    the question does not name ("它将作为大学城科技产业园内的研发创新基地，占地约300亩" for
-    "大学城科技园规划了多大面积"): its figures are that thing's. 0 when the question asks about what
-    is inside a place itself ("园区里有哪些企业"), or names the thing ("大学城的科创中心占地多少")."""
+def located_in(subjects: tuple[Term, ...], sentence: str, asked: str) -> bool:
+    """True when the sentence names what the question is about only as the place of something
+    else the question does not name ("它将作为X园区内的研发基地，占地约300亩" for "X园区占地多大"):
+    its figures are that thing's. False when the question asks about what is inside a place
+    itself ("园区里有哪些企业"), or names the thing ("X园区的研发基地占地多少")."""
     if _ASKS_INSIDE_RE.search(asked):
-        return 0.0
-    for match in _PLACE_AND_THING_RE.finditer(sentence.lower()):
-        place, thing = match.groups()
-        if any(t.found_in(place) for t in subjects) and not any(t.found_in(thing) for t in subjects):
-            return 1.0
-    return 0.0
+        return False
+    return any(
+        any(t.found_in(place) for t in subjects) and not any(t.found_in(thing) for t in subjects)
+        for place, thing in _PLACE_AND_THING_RE.findall(sentence.lower())
+    )
 
 
 def unit_agreement(unit: str, facts: tuple[Fact, ...]) -> float:
