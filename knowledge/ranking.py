@@ -60,10 +60,12 @@ def coverage(terms: tuple[Term, ...], text: str, implied: tuple[Term, ...] = ())
     return sum(t.weight for t in terms if t in implied or t.found_in(lowered)) / total
 
 
-def left_to_article(common: tuple[Term, ...], article: str) -> tuple[Term, ...]:
-    """The `common` words (neither names nor attributes) the sentence's article uses: investors
-    add words of the topic ("园区", "项目") that a sentence leaves to its article."""
-    return tuple(t for t in common if t.found_in(article))
+def left_to_article(common: tuple[Term, ...], article: str, names: tuple[Term, ...] = (), title: str = "") -> tuple[Term, ...]:
+    """The words a sentence may leave to its article: the `common` words (neither names nor
+    attributes) the article uses, as investors add words of the topic ("园区", "项目"); and the
+    `names` its `title` holds, as an article says "创新港…" of the 西永微电子创新港 its title names."""
+    lowered = title.lower()
+    return tuple(t for t in common if t.found_in(article)) + tuple(t for t in names if t.found_in(lowered))
 
 
 def _agreement(asked: frozenset[str], stated: set[str]) -> float:
@@ -113,7 +115,7 @@ def candidates(
         passage_text = f"{passage.title} {passage.section} {passage.text}"
         cov_passage = coverage(known, passage_text)
         article = index.article_texts.get(passage.source, "")
-        implied = left_to_article(common, article)  # once per passage
+        implied = left_to_article(common, article, names, passage.title)  # once per passage
         # Another park's or company's name: its figures are not this article's.
         named_here = coverage(proper, article) if proper else 1.0
         passage_years, passage_numbers = years(passage.text), numbers(passage.text)

@@ -48,6 +48,15 @@ def test_a_common_word_the_sentence_leaves_to_its_article_counts_as_found():
     assert coverage((park, area), sentence, left_to_article((park,), "创新公园占地300亩。")) == 0.5
 
 
+def test_a_name_the_article_title_holds_counts_as_found_in_its_sentences():
+    port, output = _name("东湖"), _term("产值")
+    sentence = "2023年，创新港实现产值415亿元。"  # the short form: the title names the place
+    # The article is about what its title names: its sentences need not repeat it ...
+    assert coverage((port, output), sentence, left_to_article((), "", (port,), "东湖光电创新港：产业加速成势")) == 1.0
+    # ... but a name the title does not hold must be in the sentence.
+    assert coverage((port, output), sentence, left_to_article((), "", (port,), "南岸软件园年报")) == 0.25
+
+
 def _name(word: str) -> Term:
     return Term(word, 3.0, True, True, True, (word,))
 
