@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from knowledge.facts import numbers, years
+from knowledge.facts import months, numbers, years
 from knowledge.glossary import stem
 from knowledge.lexical import Tokenizer
 from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
@@ -103,6 +103,7 @@ class QuestionAnalysis:
     terms: tuple[Term, ...]
     years: frozenset[str]
     numbers: frozenset[str]
+    months: frozenset[int] = frozenset()  # "4月份那场签约": the month names which event is meant
     followup: bool = False
     query: str = ""  # what retrieval searches: the asked part, after the previous subject for a follow-up
     context_terms: tuple[Term, ...] = field(default=())
@@ -127,7 +128,7 @@ class QuestionAnalysis:
             "terms": [{"text": t.text, "weight": round(t.weight, 2), "known": t.known, "subject": t.subject,
                        "name": t.name} for t in self.terms],
             "focus": self.focus.text if self.focus else None,
-            "years": sorted(self.years), "numbers": sorted(self.numbers), "followup": self.followup,
+            "years": sorted(self.years), "numbers": sorted(self.numbers), "months": sorted(self.months), "followup": self.followup,
             "unit": self.unit, "kind": self.kind.text if self.kind else None, "corrections": [list(c) for c in self.corrections],
             "superlative": self.superlative, "extreme_of": self.extreme_of.text if self.extreme_of else None,
             "query": self.query,
@@ -338,6 +339,7 @@ class Analyzer:
         analysis = QuestionAnalysis(
             text=text, asked=asked, context=context, lang=lang, answer_type="definition", type_scores=UNTYPED,
             terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
+            months=frozenset(months(asked)),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
             focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
             kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked),

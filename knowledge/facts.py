@@ -196,6 +196,14 @@ def years(text: str) -> set[str]:
     return set(_YEAR_RE.findall(text))
 
 
+# "4月", "11月份", "2023年8月8日"; not "3个月" (a span) nor "每月".
+_MONTH_RE = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月")
+
+
+def months(text: str) -> set[int]:
+    return {int(m) for m in _MONTH_RE.findall(text)}
+
+
 # "第六届", "前五届": editions and ranks written in Chinese numerals name which one is meant. A
 # count in words ("这三个项目", "一家企业") describes rather than asks, and is left out.
 _CN_ORDINAL_RE = re.compile(r"([第前后])([零一二两三四五六七八九十百千]+)(?=[个家所项届期名位次批年])")

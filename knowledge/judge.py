@@ -10,7 +10,7 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
   shows the closest passage as such;
 - "decline": nothing close; the reply says so and offers topics.
 
-A question whose year, number or proper name the best sentence contradicts, or that asks how
+A question whose year, month, number or proper name the best sentence contradicts, or that asks how
 much or how many of something the sentence states no quantity of, or when something happened
 and the sentence states no date, or that asks how much one item of a group has when the
 sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"), is never
@@ -27,7 +27,7 @@ import numpy as np
 
 from knowledge.analysis import QuestionAnalysis
 from knowledge.compare import Compared
-from knowledge.facts import QUANTITIES
+from knowledge.facts import QUANTITIES, months
 from knowledge.models import LogisticModel
 from knowledge.ranking import Candidate, located_in
 
@@ -91,13 +91,17 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, placed: bool = False) -> str:
+def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, placed: bool = False,
+                  asked_months: frozenset[int] = frozenset()) -> str:
     """Why the top sentence cannot be the answer whatever the probability ("" when it can);
     `answer_type`: what the question asks for (a date, a quantity, …); `focus`: check that the
     sentence names what is asked about (a compared value's clause already does); `placed`: the
-    sentence names it only as the place of another thing (knowledge.ranking.located_in)."""
+    sentence names it only as the place of another thing (knowledge.ranking.located_in);
+    `asked_months`: the months the question names."""
     if top.feature("year_agree") < 0:
         return "the question names a year the passage does not state"
+    if asked_months and (stated := months(top.text)) and not asked_months & stated:
+        return "the question names a month the sentence's dates are not in"
     if top.feature("number_agree") < 0:
         return "the question names a number the passage does not state"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
@@ -149,7 +153,7 @@ def judge(
     p = float(model.prob(row)[0])
     subjects = tuple(t for t in analysis.terms if t.known and t.subject)
     placed = bool(subjects) and located_in(subjects, ranked[0].text, analysis.asked)  # contradiction() reads the type
-    conflict = contradiction(ranked[0], analysis.answer_type, placed=placed)
+    conflict = contradiction(ranked[0], analysis.answer_type, placed=placed, asked_months=analysis.months)
     rule = "never" if conflict else ""
     if p >= thresholds.answer and not conflict:
         return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)

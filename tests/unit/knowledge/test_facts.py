@@ -1,4 +1,4 @@
-from knowledge.facts import find_facts, numbers, organisations, years
+from knowledge.facts import find_facts, months, numbers, organisations, years
 from knowledge.lexical import Tokenizer
 
 
@@ -46,6 +46,11 @@ def test_organisation_names_from_tagged_words(tmp_path):
 def test_years_and_numbers_are_told_apart():
     assert years("2017年投资3.5亿元，共12个项目") == {"2017"}
     assert numbers("2017年投资3.5亿元，共12个项目") == {"3.5", "350000000", "12"}  # 3.5亿 is also its value
+
+
+def test_months_are_calendar_months_not_spans():
+    assert months("2023年8月8日开工，4月份签约") == {8, 4}
+    assert months("免租3个月，每月补贴3000元，月产能5万片") == set()
 
 
 def test_two_items_are_a_list_when_etc_names_their_kind():

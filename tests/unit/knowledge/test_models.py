@@ -76,9 +76,10 @@ def test_thresholds_reach_the_asked_precision_whatever_the_share_of_answerable_q
 class _Top:
     """A ranked candidate with given features (the judge reads features only)."""
 
-    def __init__(self, facts=(), **values):
+    def __init__(self, facts=(), text="", **values):
         self.values = {"name_in_article": 1.0, **values}  # no name the article lacks, unless given
         self.facts = tuple(facts)
+        self.text = text
         self.score = values.get("score", 0.9)
 
     def feature(self, name):
@@ -90,6 +91,16 @@ def test_a_sentence_from_an_article_that_never_names_the_asked_park_is_no_answer
     other_park = _Top(name_in_article=0.0, name_cov=0.0, cos_sentence=0.9, known_cov_sentence=0.8)
     assert "does not mention" in contradiction(other_park, answer_type="count")
     assert contradiction(_Top(name_in_article=1.0, focus_near=1.0), answer_type="definition") == ""
+
+
+def test_a_sentence_dated_in_another_month_is_no_answer_for_the_month_asked():
+    # "4月那场签约签了几个项目" and the top sentence tells of a groundbreaking in August.
+    text = "2023年8月8日，创新港重大项目集中开工，当天开工项目7个。"
+    august = _Top(find_facts(text), text=text, focus_near=1.0, unit_agree=1.0)
+    assert "month" in contradiction(august, answer_type="count", asked_months=frozenset({4}))
+    assert contradiction(august, answer_type="count", asked_months=frozenset({8})) == ""
+    undated = _Top(find_facts("当天开工项目7个。"), text="当天开工项目7个。", focus_near=1.0, unit_agree=1.0)
+    assert contradiction(undated, answer_type="count", asked_months=frozenset({4})) == ""  # states no month
 
 
 def test_a_groups_figure_is_no_answer_for_one_of_its_members():
@@ -108,13 +119,13 @@ def test_a_contradicted_year_is_never_answered_as_grounded():
 
     from types import SimpleNamespace
 
-    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=(), answer_type="count")
+    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=(), answer_type="count", months=frozenset())
     result = judge(analysis, [top], certain, Thresholds(answer=0.5, related=0.1))
     assert result.probability > 0.99
     assert result.outcome == "related"
     assert not result.grounded
     assert result.rule == "never"  # the trade-off table keeps it unanswered at any threshold (knowledge.ceiling)
-    definition = SimpleNamespace(type_scores={"definition": 1.0}, terms=(), answer_type="definition")
+    definition = SimpleNamespace(type_scores={"definition": 1.0}, terms=(), answer_type="definition", months=frozenset())
     agreeing = judge(definition, [_Top(cos_sentence=0.9, known_cov_sentence=1.0, focus_near=1.0)], certain,
                      Thresholds(answer=0.5, related=0.1))
     assert agreeing.grounded and agreeing.rule == ""  # the probability decided
