@@ -197,7 +197,7 @@ _KIND_ASK_RE = re.compile(r"哪|什么|啥|\b(?:which|what)\b", re.I)
 _EN_COPULA_RE = re.compile(r"(?:\s+(?:is|are|was|were)|'s)\b", re.I)
 # "how large", "how old": the adjective is the attribute; only "how many/much X" names a thing.
 _EN_HOW_RE = re.compile(r"\bhow\s+(?!many\b|much\b)\w+", re.I)
-_EN_NP_END_RE = re.compile(r"\s+(?:of|for|in|at|on|by|from|with|to|does|do|did|has|have|will|can)\b|[?,.]", re.I)
+_EN_NP_END_RE = re.compile(r"\s+(?:of|for|in|at|on|by|from|with|to|does|do|did|has|have|will|can|and|or)\b|[?,.]", re.I)
 
 
 def _positions(asked: str, terms: tuple[Term, ...]) -> list[tuple[int, Term]]:
@@ -230,7 +230,10 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     spans = _positions(asked, terms)
     if not has_cjk(match.group(0)):
         return _english_focus(asked.lower(), match, spans)
-    counted = _first_after(spans, match.end(), 3)  # "多少个X"
+    # "多少个X": the counted thing stands in the clause that asks ("最长几年，最多补多少" counts no 补).
+    clause_end = re.search(r"[，,。；;？?！!、]", asked[match.end():])
+    reach = min(3, clause_end.start() - 1) if clause_end else 3
+    counted = _first_after(spans, match.end(), reach) if reach >= 0 else None
     if counted is not None:
         return None if _KIND_ASK_RE.match(match.group(0)) else counted
     return _last_before(spans, match.start())

@@ -158,6 +158,9 @@ def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:
     ("这个孵化器是哪一年开业的？", ("孵化器", "一年", "开业"), None),
     ("Which sectors does the park target?", ("sectors", "park", "target"), None),
     ("How large is the logistics hub?", ("large", "logistics", "hub"), None),
+    # The focus is read in the clause that asks, not in the next question of the message.
+    ("孵化器免租最长几年，补贴多少比例？", ("孵化器", "免租", "补贴", "比例"), "免租"),
+    ("When was the logistics hub opened and how large is it?", ("logistics", "hub", "opened", "large"), "opened"),
 ])
 def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words, focus):
     found = focus_of(asked, _terms(*words))
