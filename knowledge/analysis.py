@@ -232,8 +232,7 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
         return _english_focus(asked.lower(), match, spans)
     # "多少个X": the counted thing stands in the clause that asks ("最长几年，最多补多少" counts no 补).
     clause_end = re.search(r"[，,。；;？?！!、]", asked[match.end():])
-    reach = min(3, clause_end.start() - 1) if clause_end else 3
-    counted = _first_after(spans, match.end(), reach) if reach >= 0 else None
+    counted = _first_after(spans, match.end(), min(3, clause_end.start() - 1) if clause_end else 3)
     if counted is not None:
         return None if _KIND_ASK_RE.match(match.group(0)) else counted
     return _last_before(spans, match.start())
