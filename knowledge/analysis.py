@@ -197,6 +197,9 @@ _KIND_ASK_RE = re.compile(r"哪|什么|啥|\b(?:which|what)\b", re.I)
 _EN_COPULA_RE = re.compile(r"(?:\s+(?:is|are|was|were)|'s)\b", re.I)
 # "how large", "how old": the adjective is the attribute; only "how many/much X" names a thing.
 _EN_HOW_RE = re.compile(r"\bhow\s+(?!many\b|much\b)\w+", re.I)
+_EN_MUCH_MANY_RE = re.compile(r"\s+(?:much|many)\b", re.I)
+# Words that ask for the kind of the answer (as 哪/什么/谁 do): the noun after them is no focus.
+_EN_KIND_ASK_RE = re.compile(r"\b(?:which|what|who)\b", re.I)
 _EN_NP_END_RE = re.compile(r"\s+(?:of|for|in|at|on|by|from|with|to|does|do|did|has|have|will|can|and|or)\b|[?,.]", re.I)
 
 
@@ -223,19 +226,25 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
     name: the counted thing after the question word ("多少个测试台", "how many companies"), or the
     attribute before it ("产值是多少", "what is the total investment of X" → investment).
     None for a question that names only the kind of its answer ("哪家企业", "什么项目",
-    "which industries") or asks with an adjective ("how large"): any sentence of that kind answers."""
+    "which industries", "who built", "how much money") or asks with an adjective ("how large"):
+    any sentence of that kind answers."""
     match = _ASK_RE.search(asked)
     if not match or not terms:
         return None
     spans = _positions(asked, terms)
     if not has_cjk(match.group(0)):
-        return _english_focus(asked.lower(), match, spans)
-    # "多少个X": the counted thing stands in the clause that asks ("最长几年，最多补多少" counts no 补).
-    clause_end = re.search(r"[，,。；;？?！!、]", asked[match.end():])
-    counted = _first_after(spans, match.end(), min(3, clause_end.start() - 1) if clause_end else 3)
-    if counted is not None:
-        return None if _KIND_ASK_RE.match(match.group(0)) else counted
-    return _last_before(spans, match.start())
+        found = _english_focus(asked.lower(), match, spans)
+    else:
+        # "多少个X": the counted thing stands in the clause that asks ("最长几年，最多补多少" counts no 补).
+        clause_end = re.search(r"[，,。；;？?！!、]", asked[match.end():])
+        counted = _first_after(spans, match.end(), min(3, clause_end.start() - 1) if clause_end else 3)
+        if counted is not None:
+            found = None if _KIND_ASK_RE.match(match.group(0)) else counted
+        else:
+            found = _last_before(spans, match.start())
+    # An attribute word no article uses names only the kind of answer ("how much money", "what
+    # was the number", "投资金额是多少"): no sentence names it, and none needs to.
+    return None if found is not None and not found.known and not found.subject else found
 
 
 def kind_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
@@ -285,9 +294,10 @@ def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Te
     if _EN_HOW_RE.match(lowered, match.start()):
         return None
     start = match.end()
-    copula = _EN_COPULA_RE.match(lowered, start)
-    if _KIND_ASK_RE.match(match.group(0)) and not copula:
-        return None  # "which industries …"
+    quantity = _EN_MUCH_MANY_RE.match(lowered, start)
+    copula = _EN_COPULA_RE.match(lowered, quantity.end() if quantity else start)  # "how much is the X"
+    if _EN_KIND_ASK_RE.match(match.group(0)) and not copula:
+        return None  # "which industries …", "who launched …": the answer's kind is asked
     if copula:  # the head of the noun phrase after the verb: its last word before "of", "in", …
         start = copula.end()
         end = _EN_NP_END_RE.search(lowered, start)

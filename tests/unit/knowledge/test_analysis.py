@@ -161,10 +161,28 @@ def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:
     # The focus is read in the clause that asks, not in the next question of the message.
     ("孵化器免租最长几年，补贴多少比例？", ("孵化器", "免租", "补贴", "比例"), "免租"),
     ("When was the logistics hub opened and how large is it?", ("logistics", "hub", "opened", "large"), "opened"),
+    # "how much is the X": the noun phrase after the verb, as for "what is the X".
+    ("How much is the total investment of the centre?", ("total", "investment", "centre"), "investment"),
+    # "who" asks for the kind of the answer, as "which" does.
+    ("Who operates the logistics hub?", ("operates", "logistics", "hub"), None),
 ])
 def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words, focus):
     found = focus_of(asked, _terms(*words))
     assert (found.text if found else None) == focus
+
+
+@pytest.mark.parametrize(("asked", "kind_word", "words"), [
+    ("How much money will go into the logistics hub?", "money", ("logistics", "hub")),
+    ("Test benches per lab - what is the number?", "number", ("test", "benches", "lab")),
+    ("物流园的投资金额是多少？", "金额", ("物流园", "投资")),
+])
+def test_an_attribute_word_no_article_uses_is_no_focus(asked, kind_word, words):
+    # It names the kind of answer (money, a number), which no sentence need hold.
+    unknown = Term(kind_word, 3.0, False, False, False, (kind_word,))
+    terms = (*_terms(*words), unknown)
+    assert focus_of(asked, terms) is not unknown
+    known = Term(kind_word, 3.0, True, False, False, (kind_word,))  # a word the articles use stays one
+    assert focus_of(asked, (*_terms(*words), known)) is known
 
 
 @pytest.mark.parametrize(("asked", "words", "kind", "attribute"), [
