@@ -66,6 +66,8 @@ _QUANTITY_ASK_RE = re.compile(r"多少|几|多[大久长高]|\bhow\s+(?:much|man
 _WHICH_RE = re.compile(r"哪|\bwhich\b", re.I)
 # "多少人", "几所", "多少亩": the unit a quantity is asked in (not the generic 个, which counts anything).
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍])")
+# Words that ask about the present (not a plan, not a past year's figure).
+_NOW_RE = re.compile(r"现在|目前|如今|眼下|至今|截至目前|已经|\b(?:now|currently|so far|at present|already|to date)\b", re.I)
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 # Word classes that carry no topic (jieba's tags): conjunctions, adverbs, pronouns, directions,
@@ -113,6 +115,7 @@ class QuestionAnalysis:
     kind: Term | None = None  # what the answer is a kind of: "哪些高校", "which policies", "平台有哪些"
     corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("whcih" → "which", "展地" → "占地")
     unit: str = ""  # the unit a quantity is asked in ("多少人" → 人, "多少亩" → 亩)
+    now: bool = False  # asks what there is at present ("现在入驻了多少家", "so far")
     # The embedding of `query`, what retrieval searches (None until embedded; the type is read
     # from the asked part's, the same unless this is a follow-up).
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -131,7 +134,7 @@ class QuestionAnalysis:
             "years": sorted(self.years), "numbers": sorted(self.numbers), "months": sorted(self.months), "followup": self.followup,
             "unit": self.unit, "kind": self.kind.text if self.kind else None, "corrections": [list(c) for c in self.corrections],
             "superlative": self.superlative, "extreme_of": self.extreme_of.text if self.extreme_of else None,
-            "query": self.query,
+            "query": self.query, "now": self.now,
         }
 
 
@@ -355,6 +358,7 @@ class Analyzer:
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
             focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
             kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked),
+            now=_NOW_RE.search(asked) is not None,
         )
         if embed is None:
             return analysis

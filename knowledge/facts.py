@@ -204,6 +204,16 @@ def months(text: str) -> set[int]:
     return {int(m) for m in _MONTH_RE.findall(text)}
 
 
+# A figure set as a goal for a later year ("力争到2027年入驻企业突破600家", "aims to attract 300
+# companies by 2027") is not what there is now.
+_TARGET_RE = re.compile(r"力争|到\s*20\d{2}\s*年|\baims?\s+to\b|\bby\s+(?:the\s+end\s+of\s+)?20\d{2}\b", re.I)
+
+
+def is_target(fact: Fact, sentence: str) -> bool:
+    """Whether the clause that states `fact` sets it as a goal rather than reports it."""
+    return _TARGET_RE.search(fact.clause_text(sentence)) is not None
+
+
 # "第六届", "前五届": editions and ranks written in Chinese numerals name which one is meant. A
 # count in words ("这三个项目", "一家企业") describes rather than asks, and is left out.
 _CN_ORDINAL_RE = re.compile(r"([第前后])([零一二两三四五六七八九十百千]+)(?=[个家所项届期名位次批年])")

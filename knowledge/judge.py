@@ -13,8 +13,9 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
 A question whose year, month, number or proper name the best sentence contradicts, or that asks how
 much or how many of something the sentence states no quantity of, or when something happened
 and the sentence states no date, or that asks how much one item of a group has when the
-sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"), is never
-answered as grounded, whatever the probability.
+sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"), or that asks
+what there is now when the sentence states only a goal for a later year ("现在入驻了多少家" against
+"力争到2027年入驻企业突破600家"), is never answered as grounded, whatever the probability.
 A superlative whose values knowledge.compare found in one article is
 answered by that comparison.
 """
@@ -27,7 +28,7 @@ import numpy as np
 
 from knowledge.analysis import QuestionAnalysis
 from knowledge.compare import Compared
-from knowledge.facts import QUANTITIES, months
+from knowledge.facts import QUANTITIES, is_target, months
 from knowledge.models import LogisticModel
 from knowledge.ranking import Candidate, located_in
 
@@ -92,12 +93,12 @@ def judge_features(ranked: list[Candidate]) -> np.ndarray:
 
 
 def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, placed: bool = False,
-                  asked_months: frozenset[int] = frozenset()) -> str:
+                  asked_months: frozenset[int] = frozenset(), now: bool = False) -> str:
     """Why the top sentence cannot be the answer whatever the probability ("" when it can);
     `answer_type`: what the question asks for (a date, a quantity, …); `focus`: check that the
     sentence names what is asked about (a compared value's clause already does); `placed`: the
     sentence names it only as the place of another thing (knowledge.ranking.located_in);
-    `asked_months`: the months the question names."""
+    `asked_months`: the months the question names; `now`: the question asks what there is at present."""
     if top.feature("year_agree") < 0:
         return "the question names a year the passage does not state"
     if asked_months and (stated := months(top.text)) and not asked_months & stated:
@@ -111,6 +112,8 @@ def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, pla
     quantity = answer_type in QUANTITIES
     if quantity and not any(f.type in QUANTITIES for f in top.facts):
         return "the question asks how much or how many, and the sentence states no quantity"
+    if quantity and now and all(is_target(f, top.text) for f in top.facts if f.type in QUANTITIES):
+        return "the question asks what there is now, and the sentence states a goal for a later year"
     if quantity and top.feature("group_member") > 0:
         return "the question names one of a group the sentence states its figures for"
     if answer_type in ATTRIBUTES_OF_A_THING and placed:
@@ -153,7 +156,8 @@ def judge(
     p = float(model.prob(row)[0])
     subjects = tuple(t for t in analysis.terms if t.known and t.subject)
     placed = bool(subjects) and located_in(subjects, ranked[0].text, analysis.asked)  # contradiction() reads the type
-    conflict = contradiction(ranked[0], analysis.answer_type, placed=placed, asked_months=analysis.months)
+    conflict = contradiction(ranked[0], analysis.answer_type, placed=placed, asked_months=analysis.months,
+                             now=analysis.now)
     rule = "never" if conflict else ""
     if p >= thresholds.answer and not conflict:
         return Judgement("answer", p, f"p={p:.3f} >= {thresholds.answer:.3f}", named)

@@ -103,6 +103,19 @@ def test_a_sentence_dated_in_another_month_is_no_answer_for_the_month_asked():
     assert contradiction(undated, answer_type="count", asked_months=frozenset({4})) == ""  # states no month
 
 
+def test_a_goal_for_a_later_year_is_no_answer_to_what_there_is_now():
+    # "园区现在入驻了多少家企业" and the sentence sets a target for 2027.
+    text = "物流园将持续集聚资源，力争到2030年入驻企业突破500家。"
+    goal = _Top(find_facts(text), text=text, focus_near=1.0, unit_agree=1.0)
+    assert "goal" in contradiction(goal, answer_type="count", now=True)
+    assert contradiction(goal, answer_type="count") == ""  # "入驻企业目标多少家": the goal answers it
+    reported = "目前物流园已入驻企业210家，力争到2030年突破500家。"  # today's figure in a clause of its own
+    assert contradiction(_Top(find_facts(reported), text=reported, focus_near=1.0, unit_agree=1.0),
+                         answer_type="count", now=True) == ""
+    english = "The hub aims to attract 300 companies by 2030."
+    assert "goal" in contradiction(_Top(find_facts(english), text=english, focus_near=1.0), answer_type="count", now=True)
+
+
 def test_a_groups_figure_is_no_answer_for_one_of_its_members():
     # "A投了多少" and the sentence gives the total of "A、B、C等8个项目": the figure is the group's.
     total = find_facts("签约了包含A公司、B公司、C公司等8个项目,总投资40亿元")
@@ -119,13 +132,13 @@ def test_a_contradicted_year_is_never_answered_as_grounded():
 
     from types import SimpleNamespace
 
-    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=(), answer_type="count", months=frozenset())
+    analysis = SimpleNamespace(type_scores={"count": 1.0}, terms=(), answer_type="count", months=frozenset(), now=False)
     result = judge(analysis, [top], certain, Thresholds(answer=0.5, related=0.1))
     assert result.probability > 0.99
     assert result.outcome == "related"
     assert not result.grounded
     assert result.rule == "never"  # the trade-off table keeps it unanswered at any threshold (knowledge.ceiling)
-    definition = SimpleNamespace(type_scores={"definition": 1.0}, terms=(), answer_type="definition", months=frozenset())
+    definition = SimpleNamespace(type_scores={"definition": 1.0}, terms=(), answer_type="definition", months=frozenset(), now=False)
     agreeing = judge(definition, [_Top(cos_sentence=0.9, known_cov_sentence=1.0, focus_near=1.0)], certain,
                      Thresholds(answer=0.5, related=0.1))
     assert agreeing.grounded and agreeing.rule == ""  # the probability decided
