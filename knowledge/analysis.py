@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from knowledge.facts import months, numbers, years
-from knowledge.glossary import stem
+from knowledge.glossary import spelled_in_pinyin, stem
 from knowledge.lexical import Tokenizer
 from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
 from knowledge.models import TypeClassifier
@@ -383,7 +383,9 @@ class Analyzer:
                 continue  # an unknown function word would weigh the most; a known one is kept ("一期")
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))
-            is_name = raw in names  # Chinese names only: an English capital also starts sentences and titles
+            # An English capital also starts sentences and titles: an English word is a name when it
+            # spells a corpus word in pinyin ("Bishan" for 璧山, "Jiangbei" for 江北).
+            is_name = raw in names or (not has_cjk(word) and any(spelled_in_pinyin(word, f) for f in forms[1:]))
             heads = () if has_cjk(word) else tuple(self.compounds.get(stem(word), ()))
             out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
                              tuple(f.lower() for f in forms), heads)

@@ -255,6 +255,11 @@ def _pinyin(word: str) -> list[str]:
     return lazy_pinyin(word)
 
 
+def spelled_in_pinyin(english: str, chinese: str) -> bool:
+    """Whether an English word is the Chinese word written in pinyin ("bishan", 璧山): a name."""
+    return has_cjk(chinese) and english.lower() == "".join(_pinyin(chinese))
+
+
 def glossary_fingerprint() -> str:
     """Changes when the shipped vocabulary does: for the index's freshness signature."""
     import hashlib

@@ -92,6 +92,14 @@ def test_english_terms_carry_the_corpus_words_that_translate_them(analyzer):
     assert park.known and "园区" in park.forms
 
 
+def test_an_english_word_that_spells_a_corpus_word_in_pinyin_is_a_name(tmp_path):
+    # "Bishan" stands for 璧山 as 璧山 does in a Chinese question: a place the quoted article must name.
+    analyzer = Analyzer(Tokenizer(tmp_path), {"璧山": 2, "园区": 5}, 10, {"bishan": ["璧山"], "park": ["园区"]})
+    terms = {t.text: t for t in analyzer.analyse("How many firms are in the Bishan park?").terms}
+    assert terms["bishan"].name and terms["bishan"].known
+    assert not terms["park"].name  # a translation, not a spelling
+
+
 def test_a_hyphenated_english_compound_the_glossary_lacks_means_what_its_parts_do(tmp_path):
     analyzer = Analyzer(Tokenizer(tmp_path), {"科技": 4, "创新": 2}, 10, {"tech": ["科技"], "innovation": ["创新"]})
     terms = {t.text: t for t in analyzer.analyse("Where is the sci-tech innovation centre?").terms}
