@@ -65,7 +65,7 @@ _SUPERLATIVE_RE = re.compile(
 _QUANTITY_ASK_RE = re.compile(r"多少|几|多[大久长高]|\bhow\s+(?:much|many|long|big|large)\b", re.I)
 _WHICH_RE = re.compile(r"哪|\bwhich\b", re.I)
 # "多少人", "几所", "多少亩": the unit a quantity is asked in (not the generic 个, which counts anything).
-_ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍])")
+_ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|公里|小时|分钟|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍年天])")
 # Words that ask about the present (not a plan, not a past year's figure).
 _NOW_RE = re.compile(r"现在|目前|如今|眼下|至今|截至目前|已经|\b(?:now|currently|so far|at present|already|to date)\b", re.I)
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from cn2an import cn2an
 
 ANSWER_TYPES = (
-    "date", "amount", "area", "count", "percent", "place", "organisation", "list", "yesno", "definition",
+    "date", "amount", "area", "distance", "duration", "count", "percent", "place", "organisation", "list", "yesno",
+    "definition",
 )
-FACT_TYPES = ("date", "amount", "area", "count", "percent", "place", "organisation", "list")
-QUANTITIES = ("count", "amount", "area", "percent")  # the facts that answer "how many" and "how much"
+FACT_TYPES = ("date", "amount", "area", "distance", "duration", "count", "percent", "place", "organisation", "list")
+# The facts that answer "how many", "how much", "how far" and "how long".
+QUANTITIES = ("count", "amount", "area", "distance", "duration", "percent")
 
 _NUM = r"(?:(?<![\d.,])\d+(?:[.,]\d+)*|[一二两三四五六七八九十百千]{1,5})"  # a number starts once
 _MAGNITUDE = r"(?:余|多)?(?:万|千|百|亿)?(?:余|多)?"
@@ -44,6 +46,19 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "area": re.compile(
         rf"{_NUM}\s*{_MAGNITUDE}\s*(?:亩|平方公里|平方千米|平方米|公顷|平米)"
         r"|\d[\d.,]*\s*(?:square\s+(?:kilomet(?:re|er)s?|met(?:re|er)s?)|km2|km²|m2|m²|hectares?|acres?|mu)\b",
+        re.I,
+    ),
+    # How far (not an area: "平方公里" and "square kilometres" are claimed by "area" first).
+    "distance": re.compile(
+        rf"{_NUM}\s*{_MAGNITUDE}\s*(?:公里|千米|米)(?!\s*[²2])"
+        r"|\d[\d.,]*\s*(?:kilomet(?:re|er)s?|km|met(?:re|er)s?|miles?)\b",
+        re.I,
+    ),
+    # How long: a span of time, not a date (dates are claimed first: "2024年" is no duration).
+    "duration": re.compile(
+        # Not "第3年" (the third year) nor "2月" (February): a span of months is "2个月".
+        rf"(?<!第){_NUM}\s*(?:个)?\s*(?:多|余)?\s*(?:年|个月|周|星期|天|日|小时|分钟|工作日)"
+        r"|\b\d+(?:\.\d+)?[\s-]*(?:years?|months?|weeks?|days?|hours?|minutes?|working\s+days?)\b",
         re.I,
     ),
     "percent": re.compile(r"\d+(?:\.\d+)?\s*%|百分之[一二三四五六七八九十百\d.]+|\d+(?:\.\d+)?\s*percent", re.I),
@@ -125,7 +140,8 @@ def find_facts(text: str, tagged: list[tuple[str, str]] | None = None) -> list[F
     found: list[Fact] = []
     taken: list[tuple[int, int]] = []
     # Specific shapes first: a span claimed by "area" or "amount" is not also a "count".
-    for pattern in ("date", "amount", "area", "percent", "count", "place", "road", "organisation", "list"):
+    for pattern in ("date", "amount", "area", "percent", "distance", "duration", "count", "place", "road", "organisation",
+                    "list"):
         kind = "place" if pattern == "road" else pattern
         for m in _PATTERNS[pattern].finditer(text):
             a, b = m.span()

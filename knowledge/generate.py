@@ -29,6 +29,8 @@ ZH_ASK: dict[str, tuple[str, ...]] = {
     "date": ("什么时候", "哪一年", "哪年", "啥时候", "何时", "什么时间", "几月几号"),
     "amount": ("多少钱", "多少", "多少亿", "投了多少钱", "是多少"),
     "area": ("多大", "多少亩", "面积多大", "有多大", "多少平方米", "多大面积"),
+    "distance": ("多远", "有多远", "距离多远", "多少公里", "离得远不远"),
+    "duration": ("多久", "多长时间", "要多久", "几年", "多少天", "几个月"),
     "count": ("多少个", "几个", "多少", "多少家", "有多少", "几家"),
     "percent": ("占比多少", "百分之多少", "比例是多少", "占多少比例"),
     "place": ("在哪里", "在哪", "位置在哪", "在什么地方", "地址在哪", "具体在哪儿"),
@@ -53,6 +55,8 @@ EN_ASK: dict[str, tuple[str, ...]] = {
     "date": ("When was {k}?", "What year was {k}?", "when did {k} start"),
     "amount": ("How much is the {k}?", "How much money {k}?", "what is the investment in {k}"),
     "area": ("How big is {k}?", "What is the area of {k}?", "how large is {k}"),
+    "distance": ("How far is {k}?", "how far {k}", "What is the distance to {k}?"),
+    "duration": ("How long {k}?", "how long does {k} take", "For how many years {k}?"),
     "count": ("How many {k}?", "how many {k} are there", "What is the number of {k}?"),
     "percent": ("What percentage {k}?", "what share of {k}"),
     "place": ("Where is {k}?", "where is {k} located", "What is the location of {k}?"),
@@ -68,6 +72,8 @@ ZH_MISSING: dict[str, tuple[str, ...]] = {
     "area": ("{s}占地多大", "{s}面积有多少平方米"),
     "organisation": ("{s}是哪家公司建的", "{s}由谁运营", "{s}的承建单位是哪家"),
     "place": ("{s}在哪里", "{s}的地址是什么"),
+    "distance": ("{s}离机场有多远", "{s}离市中心多远"),
+    "duration": ("{s}建设周期多久", "{s}要多久才能建成"),
 }
 EN_MISSING: dict[str, tuple[str, ...]] = {
     "date": ("When will {s} be completed?", "what year was {s} founded"),
@@ -75,6 +81,8 @@ EN_MISSING: dict[str, tuple[str, ...]] = {
     "area": ("How big is {s}?",),
     "organisation": ("Which company built {s}?",),
     "place": ("Where is {s}?",),
+    "distance": ("How far is {s} from the airport?",),
+    "duration": ("How long will {s} take to build?",),
 }
 # Things investors ask about that a knowledge base may or may not mention (general asks).
 COMMON_ASKS = (

@@ -11,11 +11,11 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
 - "decline": nothing close; the reply says so and offers topics.
 
 A question whose year, month, number or proper name the best sentence contradicts, or that asks how
-much or how many of something the sentence states no quantity of, or when something happened
-and the sentence states no date, or that asks how much one item of a group has when the
-sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"), or that asks
-what there is now when the sentence states only a goal for a later year ("现在入驻了多少家" against
-"力争到2027年入驻企业突破600家"), is never answered as grounded, whatever the probability.
+much or how many of something the sentence states no quantity of, or when, how far or how long
+and the sentence states no date, distance or span of time, or that asks how much one item of a
+group has when the sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"),
+or that asks what there is now when the sentence states only a goal for a later year ("现在入驻了多少
+家" against "力争到2027年入驻企业突破600家"), is never answered as grounded, whatever the probability.
 A superlative whose values knowledge.compare found in one article is
 answered by that comparison.
 """
@@ -41,6 +41,8 @@ OUTCOMES = ("answer", "related", "decline")
 # What one thing has. Not an amount: what the things in a place invested or produced may be the
 # place's own figure ("园区内的企业总产值…").
 ATTRIBUTES_OF_A_THING = ("area", "date", "place", "organisation")
+# Asked in their own kind of figure: a count, an area or another date is no answer to them.
+MEASURED = {"date": "when", "distance": "how far", "duration": "how long"}
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,8 @@ def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, pla
         return "the question names one of a group the sentence states its figures for"
     if answer_type in ATTRIBUTES_OF_A_THING and placed:
         return "the sentence names what is asked about only as the place of something else"
-    if answer_type == "date" and not any(f.type == "date" for f in top.facts):
-        return "the question asks when, and the sentence states no date"
+    if answer_type in MEASURED and not any(f.type == answer_type for f in top.facts):
+        return f"the question asks {MEASURED[answer_type]}, and the sentence states no {answer_type}"
     # An unknown word asked as a quantity is judged by the unit: a count in the very unit asked
     # ("研究员有多少人" → "9万余人") answers it, whatever the word ("研究人员" for "科技工作者").
     unit_answers = top.feature("unit_agree") > 0

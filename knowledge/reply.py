@@ -29,7 +29,7 @@ _CONNECTIVE_RE = re.compile(
     r"also|moreover|furthermore|in addition|meanwhile|however)\s*[,，、:：]?\s*",
     re.I,
 )
-LEAD_TYPES = ("date", "amount", "area", "count", "percent", "place")
+LEAD_TYPES = ("date", "amount", "area", "distance", "duration", "count", "percent", "place")
 
 
 def trim(sentence: str) -> str:

@@ -28,6 +28,20 @@ def test_english_facts():
     assert "36 billion" in found["amount"]
 
 
+def test_distances_and_spans_of_time_are_their_own_kinds_not_counts_or_areas():
+    distances = [f.text for f in find_facts("物流园距机场约35公里，离地铁站800米。") if f.type == "distance"]
+    assert distances == ["35公里", "800米"]
+    durations = [f.text for f in find_facts("车程约40分钟，前2年免租，免租3个月，3个工作日内办结。") if f.type == "duration"]
+    assert durations == ["40分钟", "2年", "3个月", "3个工作日"]
+    assert "count" not in types("免租3个月")  # a span of months is no count of things
+    assert types("占地12平方公里")["area"] == "12平方公里"  # square kilometres stay an area
+    assert "duration" not in types("2023年开工，第3年租金减半")  # a date and an ordinal year are no spans
+    assert "duration" not in types("今年2月份来园区调研")  # February, not two months
+    english = types("The hub lies 42 kilometres from the airport, a 50-minute drive; start-ups pay no rent for 2 years.")
+    assert english["distance"] == "42 kilometres" and "count" not in english
+    assert [f.text for f in find_facts("a 50-minute drive; no rent for 2 years") if f.type == "duration"] == ["50-minute", "2 years"]
+
+
 def test_place_and_clause():
     text = "服务中心位于滨江路与学府大道交汇处，总投资5亿元。"
     place = next(f for f in find_facts(text) if f.type == "place")

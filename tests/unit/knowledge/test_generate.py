@@ -37,6 +37,14 @@ def test_each_answerable_question_comes_with_the_fact_that_answers_it(tmp_path):
     assert {q.answer_type for q in facts} >= {"area", "amount"}
 
 
+def test_a_distance_or_a_span_of_time_is_asked_how_far_or_how_long(tmp_path):
+    refs = [SentenceRef(0, 0, "物流园距江北机场约35公里，前2年免租。", "交通", "物流园简介", "a.txt")]
+    questions = QuestionGenerator(Tokenizer(tmp_path), {}, refs[0].text, seed=7).generate(refs)
+    asked = {q.answer_type: q for q in questions if q.answerable and q.lang == "zh"}
+    assert asked["distance"].answer == "35公里" and asked["duration"].answer == "2年"
+    assert re.search("远|公里", asked["distance"].text) and re.search("久|年|时间|月|天", asked["duration"].text)
+
+
 def test_negatives_ask_for_what_no_sentence_states(tmp_path):
     questions = generate(tmp_path)
     negatives = [q for q in questions if not q.answerable]
@@ -46,7 +54,8 @@ def test_negatives_ask_for_what_no_sentence_states(tmp_path):
     for q in negatives:
         if q.kind == "missing-attribute":
             # the subject's sentences state no fact of this type
-            assert q.answer_type in {"organisation", "place"}  # date, area and amount are all stated
+            # date, area and amount are all stated
+            assert q.answer_type in {"organisation", "place", "distance", "duration"}
         if q.kind == "other-year":
             assert not any(year in q.text for year in ("2019",))
 

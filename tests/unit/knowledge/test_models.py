@@ -181,3 +181,12 @@ def test_a_sentence_about_something_inside_the_asked_place_is_no_answer_for_its_
     assert "place of something else" in contradiction(inside, answer_type="area", placed=True)
     assert contradiction(inside, answer_type="list", placed=True) == ""  # what is inside the place: it may answer
     assert contradiction(inside, answer_type="area") == ""
+
+
+def test_how_far_and_how_long_are_answered_by_a_distance_and_a_span_of_time_only():
+    # "物流园离机场多远" and the top sentence states the park's area: no answer, however close.
+    area = _Top(find_facts("物流园占地约4.6平方公里"), focus_near=1.0)
+    assert "how far" in contradiction(area, answer_type="distance")
+    assert contradiction(_Top(find_facts("物流园距机场约35公里"), focus_near=1.0), answer_type="distance") == ""
+    assert "how long" in contradiction(_Top(find_facts("免租面积3000平方米"), focus_near=1.0), answer_type="duration")
+    assert contradiction(_Top(find_facts("前2年免租"), focus_near=1.0), answer_type="duration") == ""
