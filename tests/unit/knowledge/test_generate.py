@@ -161,3 +161,13 @@ def test_generation_is_the_same_in_every_process(tmp_path):
         for salt in ("1", "2", "3")
     }
     assert len(runs) == 1, runs
+
+
+def test_a_list_whose_kind_opens_it_is_asked_for_by_that_kind(tmp_path):
+    # "三类平台：A、B、C" and "四大产业集群——A、B、C" name their kind before the items, not after 等.
+    text = "园区建有三类平台：孵化器、加速器、众创空间。重点发展四大产业集群——集成电路、智能制造、生物医药、新能源汽车。"
+    refs = [SentenceRef(i, i, s + "。", "概况", "示范园简介", "a.txt") for i, s in enumerate(text.split("。")[:2])]
+    generator = QuestionGenerator(Tokenizer(tmp_path), {}, text, seed=3)
+    zh = [q for q in generator.generate(refs, per_sentence=200) if q.kind == "list-kind"]
+    assert any("平台" in q.text and q.row == 0 for q in zh)
+    assert any("集群" in q.text and q.row == 1 for q in zh)
