@@ -18,6 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import dropwhile, takewhile
 
 from knowledge.facts import ORG_SUFFIXES, Fact, find_facts, measure_word, years
 from knowledge.glossary import dictionary_order, surface_words
@@ -51,7 +52,8 @@ ZH_KIND_ASK = ("{s}有哪些{k}", "{s}都有哪些{k}", "{s}有什么{k}", "{s}�
 EN_KIND_ASK = ("Which {k} does {s} have?", "What {k} are there in {s}?", "which {k} are in {s}")
 _KIND_TAIL_RE = re.compile(r"等(?:[\d一二三四五六七八九十百千万余多]+\s*[个家所项位名种类条批大])?([^，。,；;：:、！!？?]{1,12})")
 # "四大产业集群——A、B、C", "主要包括三类平台：A、B、C": the kind before the dash or colon that opens the items.
-_KIND_LEAD_RE = re.compile(r"([^，。,；;：:、——]{1,16}?)(?:——|：|:)[^。；;]*、")
+KIND_LEAD_CHARS = 16  # at most this many characters of a kind before its dash or colon
+_KIND_LEAD_RE = re.compile(rf"([^，。,；;：:、——]{{1,{KIND_LEAD_CHARS}}}?)(?:——|：|:)[^。；;]*、")
 ZH_ABOUT = ("介绍一下{s}", "{s}是什么", "{s}是做什么的", "说说{s}", "{s}怎么样", "{s}的情况")
 EN_ASK: dict[str, tuple[str, ...]] = {
     "date": ("When was {k}?", "What year was {k}?", "when did {k} start"),
@@ -300,30 +302,19 @@ class QuestionGenerator:
     def _list_kind(self, sentence: str, fact: Fact) -> str:
         """The kind a Chinese list names after 等, head last: "…等高校16所" → 高校, "…等9个新型研发机构"
         → 机构, "…等84家会员共同参与" → 会员; or before the dash or colon that opens its items:
-        "重点发展四大产业集群——A、B、C" → 产业集群; "" when it names none."""
+        "重点发展四大产业集群——A、B、C" → 集群 (jieba cuts 产业/集群); "" when it names none."""
         at = sentence.rfind("等", fact.start, fact.clause[1])
         match = _KIND_TAIL_RE.match(sentence, at) if at >= 0 else None
-        if not match:
-            # The colon ends a clause: the kind may stand just before the list's own clause.
-            lead = _KIND_LEAD_RE.search(sentence, max(0, fact.clause[0] - 17), fact.clause[1])
-            if not lead:
-                return ""
-            run = []
-            for word, flag in reversed(self.tokenizer.tagged(lead.group(1))):  # the words next to the dash
-                if not (flag.startswith(("n", "v", "b", "j")) and not flag.startswith(("nr", "ns", "nt"))):
-                    break
-                run.insert(0, (word, flag))
-            nouns = [w for w, flag in run if flag.startswith("n") and len(w) >= 2]
-            return nouns[-1] if nouns else ""
-        run: list[tuple[str, str]] = []
-        for word, flag in self.tokenizer.tagged(match.group(1)):
-            # A compound noun may hold a verb ("科技创新实体平台"); names are items, not kinds.
-            if flag.startswith(("n", "v", "b", "j")) and not flag.startswith(("nr", "ns", "nt")):
-                run.append((word, flag))
-            elif run:
-                break
-        nouns = [w for w, flag in run if flag.startswith("n") and len(w) >= 2]
-        return nouns[-1] if nouns else ""
+        if match:  # the first run of kind words after 等
+            tagged = dropwhile(lambda wf: not _in_kind(wf[1]), self.tokenizer.tagged(match.group(1)))
+            return _kind_noun(list(takewhile(lambda wf: _in_kind(wf[1]), tagged)))
+        # The colon ends a clause: the kind may stand just before the list's own clause.
+        lead = _KIND_LEAD_RE.search(sentence, max(0, fact.clause[0] - KIND_LEAD_CHARS - 1), fact.clause[1])
+        if not lead:
+            return ""
+        # The run of kind words next to the dash or colon.
+        run = list(takewhile(lambda wf: _in_kind(wf[1]), reversed(self.tokenizer.tagged(lead.group(1)))))
+        return _kind_noun(run[::-1])
 
     # --- negatives
 
@@ -461,6 +452,18 @@ class QuestionGenerator:
             return text
         i = self.rng.choice(spots)
         return text[:i] + self.rng.choice(self._homophones[text[i]]) + text[i + 1:]
+
+
+def _in_kind(flag: str) -> bool:
+    """Whether a tagged word may be part of a list's kind: a compound noun may hold a verb
+    ("科技创新实体平台"); names are items, not kinds."""
+    return flag.startswith(("n", "v", "b", "j")) and not flag.startswith(("nr", "ns", "nt"))
+
+
+def _kind_noun(run: list[tuple[str, str]]) -> str:
+    """The kind a run of tagged words names: its last noun (Chinese is head-last), "" for none."""
+    nouns = [w for w, flag in run if flag.startswith("n") and len(w) >= 2]
+    return nouns[-1] if nouns else ""
 
 
 def _zh_asks(fact: Fact) -> tuple[str, ...]:
