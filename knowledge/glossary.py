@@ -255,6 +255,7 @@ def _pinyin(word: str) -> list[str]:
     return lazy_pinyin(word)
 
 
+@lru_cache(maxsize=4096)  # asked for every English term of every question; pypinyin takes ~70 µs a word
 def spelled_in_pinyin(english: str, chinese: str) -> bool:
     """Whether an English word is the Chinese word written in pinyin ("bishan", 璧山): a name."""
     return has_cjk(chinese) and english.lower() == "".join(_pinyin(chinese))
