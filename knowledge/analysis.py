@@ -68,6 +68,8 @@ _WHICH_RE = re.compile(r"哪|\bwhich\b", re.I)
 _ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|公里|小时|分钟|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍年天])")
 # Words that ask about the present (not a plan, not a past year's figure).
 _NOW_RE = re.compile(r"现在|目前|如今|眼下|至今|截至目前|已经|\b(?:now|currently|so far|at present|already|to date)\b", re.I)
+# "17年那次签约": a year written with two digits (not "满10年", "10年以上", "第10年").
+_SHORT_YEAR_RE = re.compile(r"(?<![\d.第前后近满每共])(\d{2})(?=\s*年(?![以内期限]))")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 # Word classes that carry no topic (jieba's tags): conjunctions, adverbs, pronouns, directions,
@@ -340,6 +342,8 @@ class Analyzer:
         its thousands of questions in batches and then types them (`with_type`)."""
         cleaned = strip_courtesy(text) or text
         cleaned, corrections = self.spelling.fix(cleaned) if self.spelling else (cleaned, ())
+        cleaned, expanded = self.full_years(cleaned)
+        corrections += expanded
         asked, context = split_self_description(cleaned)
         lang = detect_lang(asked)
         terms = self.terms(asked)
@@ -351,19 +355,38 @@ class Analyzer:
             own = {t.text for t in terms}
             # The previous question supplies the subject; this one the attribute asked for.
             terms = terms + tuple(t for t in previous.terms if t.subject and t.text not in own)
+        asked_years, asked_months, now = years(asked), months(asked), _NOW_RE.search(asked) is not None
+        if followup and previous is not None and not (asked_years or asked_months or now):
+            # "17年那次签约是几号？一共投了多少？": the time the conversation is about holds until
+            # the question names another.
+            asked_years, asked_months, now = previous.years, previous.months, previous.now
         analysis = QuestionAnalysis(
             text=text, asked=asked, context=context, lang=lang, answer_type="definition", type_scores=UNTYPED,
-            terms=terms, years=frozenset(years(asked)), numbers=frozenset(numbers(asked)),
-            months=frozenset(months(asked)),
+            terms=terms, years=frozenset(asked_years), numbers=frozenset(numbers(asked)),
+            months=frozenset(asked_months),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
             focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
-            kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked),
-            now=_NOW_RE.search(asked) is not None,
+            kind=kind_of(asked, terms), corrections=corrections, unit=unit_of(asked), now=now,
         )
         if embed is None:
             return analysis
         vectors = embed([asked] if query == asked else [asked, query])  # a follow-up's two in one batch
         return with_type(analysis, self.classifier, vectors[0], vectors[-1])
+
+    def full_years(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """"17年那次签约" → "2017年那次签约" when the articles state the year 2017: people write
+        years with two digits, the articles with four; a two-digit number would be asked as a number.
+        Returns the text and the (as written, as read) replacements."""
+        found: list[tuple[str, str]] = []
+
+        def expand(match: re.Match[str]) -> str:
+            year = f"20{match.group(1)}"
+            if not self.df.get(year):
+                return match.group(0)
+            found.append((match.group(1) + "年", year + "年"))
+            return year
+
+        return _SHORT_YEAR_RE.sub(expand, text), tuple(found)
 
     def terms(self, text: str) -> tuple[Term, ...]:
         """Content words weighted by rarity in the corpus; glossary forms let English words match."""

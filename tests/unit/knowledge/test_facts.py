@@ -1,3 +1,5 @@
+import pytest
+
 from knowledge.facts import find_facts, months, numbers, organisations, years
 from knowledge.lexical import Tokenizer
 
@@ -65,6 +67,32 @@ def test_years_and_numbers_are_told_apart():
 def test_months_are_calendar_months_not_spans():
     assert months("2023年8月8日开工，4月份签约") == {8, 4}
     assert months("免租3个月，每月补贴3000元，月产能5万片") == set()
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("三月份那次签约", {3}),
+    ("十一月开工的项目", {11}),
+    ("2023年春天那次集中签约", {3, 4, 5}),
+    ("第三季度重大项目集中开工", {7, 8, 9}),
+    ("下半年投产", set(range(7, 13))),
+    ("截至2023年底", {11, 12}),
+    ("the signing in March 2023", {3}),
+    ("the Aug. event", {8}),
+    ("projects signed in May", {5}),
+    ("in the fall of 2023", {9, 10, 11}),
+    ("Q3 output", {7, 8, 9}),
+    ("by the end of 2024", {11, 12}),
+])
+def test_months_are_named_in_words_and_by_the_part_of_the_year(text, named):
+    assert months(text) == named
+
+
+@pytest.mark.parametrize("text", [
+    "春节前后", "may I ask where the park is", "does it fall under the policy", "we decided to octuple",
+    "2023年中国西部", "2023年初步建成", "三个月",
+])
+def test_words_that_only_look_like_months_name_none(text):
+    assert months(text) == set()
 
 
 def test_two_items_are_a_list_when_etc_names_their_kind():
