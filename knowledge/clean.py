@@ -36,10 +36,14 @@ _TAIL_RE = re.compile(
     re.I,
 )
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
+_APP_RE = re.compile(r"\bapp\b|客户端|APP", re.I)
 _LATIN_END_RE = re.compile(r"[A-Za-z0-9]$")
 _LATIN_START_RE = re.compile(r"^[A-Za-z0-9]")
 
 HEADING_MAX_CHARS = 20  # a section heading is a short phrase
+# A headline says what happened: longer than a site's name or slogan (mostly 2–7 characters).
+HEADLINE_MIN_CJK = 8
+HEADLINE_MIN_WORDS = 5
 JOINED_SENTENCE_MAX_CHARS = 120  # fragments joined past this length end the sentence
 
 
@@ -91,13 +95,23 @@ def is_furniture(line: str) -> bool:
     )
 
 
+def _is_headline(line: str) -> bool:
+    """A line long enough to be an article's headline rather than a site's or app's name or
+    slogan ("上游新闻", "汇聚向上的力量", "Chongqing Daily"), and no app advert."""
+    long_enough = len(_CJK_RE.findall(line)) >= HEADLINE_MIN_CJK or len(line.split()) >= HEADLINE_MIN_WORDS
+    return long_enough and not _APP_RE.search(line) and not is_furniture(line) and not is_sentence_end(line)
+
+
 def _strip_head_banner(lines: list[str], removed: list[str]) -> list[str]:
-    """Drop an app-download banner block at the top of the page (up to its last download line)."""
+    """Drop an app-download banner block at the top of the page (up to its last download line).
+    Pages put the headline above the banner as often as below it: a first line that reads as
+    one stays, else the article's lede would be taken for its title."""
     window = lines[:15]
     last = max((i for i, line in enumerate(window) if _DOWNLOAD_RE.search(line) and len(line) <= 30),
                default=-1)
-    removed.extend(lines[: last + 1])
-    return lines[last + 1 :]
+    keep = 1 if last > 0 and _is_headline(lines[0]) else 0
+    removed.extend(lines[keep: last + 1])
+    return lines[:keep] + lines[last + 1:]
 
 
 def _strip_tail(lines: list[str], removed: list[str]) -> list[str]:

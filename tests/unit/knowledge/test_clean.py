@@ -80,5 +80,18 @@ def test_rules_are_general_for_another_site_and_language():
     assert clean.text == "The park opened its incubator on 3 May 2021.\nIt has 40 offices for start-ups."
 
 
+def test_a_headline_above_the_app_banner_is_the_title_and_the_lede_stays():
+    lines = [
+        "西永微电子创新港集中签约12个项目 总金额96亿元", "山城观察", "更多精彩资讯，尽在山城观察APP", "立即下载", "",
+        "本报讯（记者 周逸凡）2023年4月12日，创新港集中签约仪式举行，现场签约12个项目。", "此次签约的项目中，制造类项目7个。",
+    ]
+    clean = clean_lines(lines)
+    assert clean.title == lines[0]
+    assert clean.text.startswith("本报讯（记者 周逸凡）2023年4月12日")
+    assert {"山城观察", "更多精彩资讯，尽在山城观察APP", "立即下载"} <= set(clean.removed)
+    # A site's name or slogan above the banner is no headline: the title comes after the banner.
+    assert clean_lines(["上游新闻", "汇聚向上的力量", "立即下载", *lines[:1], *lines[5:]]).title == lines[0]
+
+
 def test_control_characters_are_removed():
     assert normalise_line("园区\x00简介\u200b  \t介绍") == "园区简介 介绍"
