@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from knowledge.facts import months, numbers, years
-from knowledge.glossary import spelled_in_pinyin, stem
+from knowledge.glossary import PARTICLES, phrase_key, spelled_in_pinyin, stem
 from knowledge.lexical import Tokenizer
-from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
+from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, EN_STOPWORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
 from knowledge.models import TypeClassifier
-from knowledge.spelling import Spelling
+from knowledge.spelling import Spelling, english_words
 from knowledge.text import detect_lang, has_cjk
 
 # Courtesies carry no question: greetings, thanks, praise and emoji around the asking part.
@@ -70,6 +70,7 @@ _ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|�
 _NOW_RE = re.compile(r"现在|目前|如今|眼下|至今|截至目前|已经|\b(?:now|currently|so far|at present|already|to date)\b", re.I)
 # "17年那次签约": a year written with two digits (not "满10年", "10年以上", "第10年").
 _SHORT_YEAR_RE = re.compile(r"(?<![\d.第前后近满每共])(\d{2})(?=\s*年(?![以内期限]))")
+_EN_PAIR_RE = re.compile(r"(?=\b([A-Za-z]+)\s+([A-Za-z]+)\b)")  # every two words in a row
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 # Word classes that carry no topic (jieba's tags): conjunctions, adverbs, pronouns, directions,
@@ -311,6 +312,26 @@ def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Te
     return _first_after(spans, start, 16)  # "how many (big) Xs"
 
 
+_CONTRACTION_RE = re.compile(r"(.+?)(?:n'?t|'?s|'?re|'?m|'?ve|'?ll|'?d)")
+
+
+def is_english_function_word(word: str) -> bool:
+    """An English word that says how, not what, like the Chinese function words jieba tags: an
+    -ly adverb made of a dictionary word ("roughly", "exactly", "officially"; not "supply",
+    "family", "July"), or a function word contracted, with or without its apostrophe ("doesnt",
+    "whats", "theyre")."""
+    lowered = word.lower()
+    if has_cjk(lowered):
+        return False
+    contracted = _CONTRACTION_RE.fullmatch(lowered)
+    if contracted and contracted.group(1) in EN_STOPWORDS | {"ca", "wo"}:  # "can't", "won't"
+        return True
+    if not lowered.endswith("ly"):
+        return False
+    base = f"{lowered[:-3]}y" if lowered.endswith("ily") else lowered[:-2]
+    return len(base) >= 4 and base in english_words()  # not "Italy", "apply", "reply"
+
+
 def with_type(analysis: QuestionAnalysis, classifier: TypeClassifier | None, asked: np.ndarray,
               query: np.ndarray) -> QuestionAnalysis:
     """The analysis with what `classifier` reads its asked part (`asked`: that part's embedding)
@@ -393,16 +414,17 @@ class Analyzer:
         tagged = self.tokenizer.tagged(text)
         names = {w for w, flag in tagged if flag.startswith(_NAME_FLAGS)}
         function = {w for w, flag in tagged if flag.startswith(_FUNCTION_FLAGS) and has_cjk(w)}
+        phrasal = self.phrasal_senses(text)
         out: dict[str, Term] = {}
         for raw in self.tokenizer.words(_THOUSANDS_RE.sub("", text)):
-            word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw
+            word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw.replace(".", "")  # "ph.d" is "phd"
             if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA) or _SUPERLATIVE_RE.fullmatch(word):
                 continue  # single characters match everywhere and mean little alone; "最大" asks
             if has_cjk(word) and raw not in names and not self.df.get(word):
                 word = self.corpus_core(word)
-            forms = (word, *self.senses(word))
+            forms = tuple(dict.fromkeys((word, *phrasal.get(word, ()), *self.senses(word))))
             seen = max(self.df.get(w, 0) for w in forms)
-            if not seen and raw in function:
+            if not seen and (raw in function or is_english_function_word(word)):
                 continue  # an unknown function word would weigh the most; a known one is kept ("一期")
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))
@@ -413,6 +435,16 @@ class Analyzer:
             out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
                              tuple(f.lower() for f in forms), heads)
         return tuple(out.values())
+
+    def phrasal_senses(self, text: str) -> dict[str, tuple[str, ...]]:
+        """An English verb → what it means with the particle that follows it ("set up" → 设立,
+        成立; "moved in" → 迁入): the glossary's phrases, read before the verb's own senses
+        ("set" alone is 系列), which stay for a verb used without one."""
+        out: dict[str, tuple[str, ...]] = {}
+        for verb, particle in _EN_PAIR_RE.findall(text):
+            if particle.lower() in PARTICLES and (found := self.glossary.get(phrase_key(verb, particle))):
+                out[verb.lower()] = (*out.get(verb.lower(), ()), *found)
+        return out
 
     def senses(self, word: str) -> tuple[str, ...]:
         """The corpus wordings the glossary gives for `word`. English words are looked up stemmed,

@@ -38,6 +38,9 @@ _SKIP_RE = re.compile(r"variant of|surname|abbr\. for|CL:|see also|used in|old n
 _HANZI_RE = re.compile(r"^[\u4e00-\u9fff]+$")
 _LEADING_RE = re.compile(r"^(?:to|a|an|the|be)\s+")
 MAX_PHRASE_WORDS = 3  # longer definitions are explanations, not translations
+# A verb's particle or preposition ("to set up", "to apply for", "to move in"): the verb is the
+# head, and the two together mean what neither does alone.
+PARTICLES = frozenset("up down in into out off on over back away for with to from about".split())
 HEAD_SENSES = 3  # a character's first definitions: its usual senses
 MAX_TRANSLATIONS = 4  # more alternatives only dilute BM25 and make coverage lenient
 # `knowledge` is a namespace package (no __init__.py), so the file is found next to this module.
@@ -51,6 +54,17 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + repl
     return word
+
+
+def phrase_key(verb: str, particle: str) -> str:
+    """The glossary's key for a verb with its particle, alike for the dictionary's "to move in"
+    and a question's "moved in", "setting up", "applied for": the stem without a final e, a
+    doubled last letter or an i for y ("mov in", "set up", "apply for")."""
+    root = stem(verb)
+    root = root[:-1] if root.endswith("e") and len(root) > 3 else root
+    root = root[:-1] if len(root) > 3 and root[-1] == root[-2] else root
+    root = f"{root[:-1]}y" if root.endswith("i") else root
+    return f"{root} {particle.lower()}"
 
 
 @dataclass(frozen=True, order=True)
@@ -67,9 +81,14 @@ def definition_senses(definitions: str) -> Iterable[tuple[str, Sense]]:
         if _SKIP_RE.search(definition):
             continue
         definition = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", definition.lower())
+        definition = re.sub(r"(?<=[a-z])\.(?=[a-z])", "", definition)  # "Ph.D." is the word "phd"
         for phrase in definition.split(";"):
             words = _WORD_RE.findall(_LEADING_RE.sub("", phrase.strip()))
             if not words or len(words) > MAX_PHRASE_WORDS:
+                continue
+            if len(words) == 2 and words[1] in PARTICLES and words[0] not in EN_STOPWORDS:
+                yield phrase_key(words[0], words[1]), Sense(False, position)  # "set up": 设立
+                yield stem(words[0]), Sense(True, position)  # "apply": 申请, as "to apply for" gives it
                 continue
             # English puts the head last: "western part" is a part, "main item" an item.
             head = words[-1]

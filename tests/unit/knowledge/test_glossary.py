@@ -10,6 +10,7 @@ from knowledge.glossary import (
     domain_vocabulary,
     head_compounds,
     parse_vocabulary,
+    phrase_key,
     stem,
 )
 from knowledge.lexical import Tokenizer
@@ -48,6 +49,20 @@ def test_cedict_drops_single_characters_and_non_head_words():
     assert "weather" not in g  # "weather conditions" is about conditions
     assert g["part"] == ["西部"]  # 分 is a one-character morpheme; only the head-of-phrase sense is left
     assert g["people"] == ["万人"]
+
+
+def test_a_verb_and_its_particle_are_one_sense_and_the_verb_keeps_its_own():
+    lines = ["成立 成立 [cheng2 li4] /to establish; to set up/to be tenable/\n",
+             "系列 系列 [xi4 lie4] /series/set/\n", "申請 申请 [shen1 qing3] /to apply for/application/\n",
+             "遷入 迁入 [qian1 ru4] /to move in/\n"]
+    g = cedict_glossary(lines, {"成立", "系列", "申请", "迁入"})
+    assert g["set up"] == ["成立"]
+    assert g["set"] == ["系列"]  # "set up" is no sense of "set" alone
+    assert g["apply"] == ["申请"]  # the verb of "to apply for", where no definition is the verb alone
+    assert g[phrase_key("moving", "in")] == g[phrase_key("moved", "in")] == ["迁入"]
+    assert "up" not in g and "for" not in g  # a particle is no head
+    doctor = cedict_glossary(["博士 博士 [bo2 shi4] /doctor/Ph.D./\n"], {"博士"})
+    assert doctor[stem("PhDs")] == ["博士"]  # a dotted abbreviation is one word
 
 
 def test_cedict_ignores_words_the_corpus_does_not_use():
@@ -96,6 +111,19 @@ def test_english_question_terms_use_the_glossary(tokenizer):
     assert coverage(tuple(terms.values()), "2017年3月16日,重庆大学城科技产业园正式获市科委授牌成立。") == 1.0
     rent = Analyzer(tokenizer, {}, 20, g).terms("What is the rent?")
     assert coverage(rent, "园区规划面积约18平方公里") == 0.0  # nothing about rent: not covered
+
+
+def test_an_english_verb_means_what_it_does_with_its_particle(tokenizer):
+    g = {"set up": ["成立"], "set": ["系列"], "park": ["园区"]}
+    analyzer = Analyzer(tokenizer, {"成立": 2, "系列": 1, "园区": 5}, 20, g)
+    terms = {t.text: t for t in analyzer.terms("When was the park officially set up?")}
+    assert terms["set"].forms[:2] == ("set", "成立")
+    assert "officially" not in terms  # an adverb no article translates: how, not what
+    casual = {t.text for t in analyzer.terms("whats the park doing, doesnt it have a set up date")}
+    assert not casual & {"whats", "doesnt"}  # function words typed without their apostrophe
+    assert {"park", "set"} <= casual
+    alone = {t.text: t for t in analyzer.terms("Which set of policies applies?")}
+    assert "成立" not in alone["set"].forms
 
 
 def test_dictionary_order_puts_a_words_usual_sense_first():
