@@ -33,7 +33,7 @@ ZH_ASK: dict[str, tuple[str, ...]] = {
     "distance": ("多远", "有多远", "距离多远", "多少公里", "离得远不远"),
     "duration": ("多久", "多长时间", "要多久", "几年", "多少天", "几个月"),
     "count": ("多少个", "几个", "多少", "多少家", "有多少", "几家"),
-    "percent": ("占比多少", "百分之多少", "比例是多少", "占多少比例"),
+    "percent": ("占比多少", "百分之多少", "比例是多少", "占多少比例", "几个点", "占百分之几"),
     "place": ("在哪里", "在哪", "位置在哪", "在什么地方", "地址在哪", "具体在哪儿"),
     "organisation": ("哪家单位", "哪个机构", "谁", "哪家公司", "哪所学校", "哪个单位"),
     "list": ("有哪些", "包括哪些", "都有啥", "有什么", "哪几个", "都有哪些", "是哪几大", "指哪些", "包含什么"),
@@ -55,19 +55,30 @@ _KIND_TAIL_RE = re.compile(r"等(?:[\d一二三四五六七八九十百千万余
 KIND_LEAD_CHARS = 16  # at most this many characters of a kind before its dash or colon
 _KIND_LEAD_RE = re.compile(rf"([^，。,；;：:、——]{{1,{KIND_LEAD_CHARS}}}?)(?:——|：|:)[^。；;]*、")
 ZH_ABOUT = ("介绍一下{s}", "{s}是什么", "{s}是做什么的", "说说{s}", "{s}怎么样", "{s}的情况")
+# Each type also asked the way casual English asks for any figure ("What's the {k}?", "{k}?"):
+# with only its own wordings, "What's the site area" looked like a list to the classifier.
 EN_ASK: dict[str, tuple[str, ...]] = {
-    "date": ("When was {k}?", "What year was {k}?", "when did {k} start"),
-    "amount": ("How much is the {k}?", "How much money {k}?", "what is the investment in {k}"),
-    "area": ("How big is {k}?", "What is the area of {k}?", "how large is {k}"),
-    "distance": ("How far is {k}?", "how far {k}", "What is the distance to {k}?"),
-    "duration": ("How long {k}?", "how long does {k} take", "For how many years {k}?"),
-    "count": ("How many {k}?", "how many {k} are there", "What is the number of {k}?"),
-    "percent": ("What percentage {k}?", "what share of {k}"),
-    "place": ("Where is {k}?", "where is {k} located", "What is the location of {k}?"),
-    "organisation": ("Which organisation {k}?", "Who {k}?", "which company {k}"),
-    "list": ("What {k} are there?", "Which {k}?", "list the {k}"),
-    "yesno": ("Is there {k}?", "Does the park have {k}?"),
-    "definition": ("What is {k}?", "Tell me about {k}", "what does {k} do"),
+    "date": ("When was {k}?", "What year was {k}?", "when did {k} start", "What's the date of {k}?",
+             "since when {k}", "{k} - when?"),
+    "amount": ("How much is the {k}?", "How much money {k}?", "what is the investment in {k}", "What's the total {k}?",
+               "how much did {k} cost", "{k} - how much?"),
+    "area": ("How big is {k}?", "What is the area of {k}?", "how large is {k}", "What's the {k} area?",
+             "how much land does {k} cover", "{k} - how many square metres?"),
+    "distance": ("How far is {k}?", "how far {k}", "What is the distance to {k}?", "what's the distance of {k}",
+                 "how many km {k}"),
+    "duration": ("How long {k}?", "how long does {k} take", "For how many years {k}?", "what's the time frame of {k}",
+                 "how many days {k}"),
+    "count": ("How many {k}?", "how many {k} are there", "What is the number of {k}?", "What's the number of {k}?",
+              "{k} - how many?", "total number of {k}"),
+    "percent": ("What percentage {k}?", "what share of {k}", "What's the ratio of {k}?", "what percent {k}",
+                "What is the rate of {k}?"),
+    "place": ("Where is {k}?", "where is {k} located", "What is the location of {k}?", "What's the address of {k}?",
+              "which road is {k} on", "{k} - where?"),
+    "organisation": ("Which organisation {k}?", "Who {k}?", "which company {k}", "who is behind {k}",
+                     "What's the name of the company {k}?"),
+    "list": ("What {k} are there?", "Which {k}?", "list the {k}", "What are the {k}?", "what kinds of {k}"),
+    "yesno": ("Is there {k}?", "Does the park have {k}?", "any {k}?"),
+    "definition": ("What is {k}?", "Tell me about {k}", "what does {k} do", "What's {k} for?"),
 }
 # The attribute asked for when a subject lacks it (negatives): how investors word such asks.
 ZH_MISSING: dict[str, tuple[str, ...]] = {
