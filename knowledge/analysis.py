@@ -51,9 +51,9 @@ _EN_NAMED_RE = re.compile(r"\b[A-Z][a-z]+|\d")
 _POINTS_BACK_RE = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those)\b", re.I)
 _SPLIT_RE = re.compile(r"(?<=[？?])\s*|[；;]\s*(?=\S)|[，,]\s*(?:另外|还有|以及|顺便问一下|顺便问下|另外问一下|also|and also)[，,]?\s*", re.I)
 # A clause asks something when it holds a question word (general Chinese and English interrogatives).
-_ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|如何|多大|多久|多远|\b(?:how|what|when|where|which|who)\b", re.I)
+_ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|咋|如何|多大|多久|多远|\b(?:how|what|when|where|which|who)\b", re.I)
 _QUESTION_MORPHEME_RE = re.compile(
-    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪一?[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|如何|谁"
+    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪一?[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|咋样?|如何|谁"
     r"|[了过着个吗呢吧啊呀嘛]"
 )
 # "哪个占地最大", "which has the largest site": the extreme of several stated values is asked.
@@ -196,6 +196,7 @@ def _english_statement(text: str) -> tuple[str, str]:
     return rest, statement.strip()
 
 
+_HOW_ADJECTIVE_RE = re.compile(r"多[久远长高]")  # "how long", "how far": asked of the thing before
 # Question words before which the next noun is the kind of thing the answer is ("哪家企业",
 # "什么项目", "哪一年", "which industries"), not a word the answering sentence must contain.
 _KIND_ASK_RE = re.compile(r"哪|什么|啥|\b(?:which|what)\b", re.I)
@@ -242,8 +243,10 @@ def focus_of(asked: str, terms: tuple[Term, ...]) -> Term | None:
         found = _english_focus(asked.lower(), match, spans)
     else:
         # "多少个X": the counted thing stands in the clause that asks ("最长几年，最多补多少" counts no 补).
+        # "多久能办下来", "多远能到": how long or far is asked of what comes before; a verb follows.
         clause_end = re.search(r"[，,。；;？?！!、]", asked[match.end():])
-        counted = _first_after(spans, match.end(), min(3, clause_end.start() - 1) if clause_end else 3)
+        reach = min(3, clause_end.start() - 1) if clause_end else 3
+        counted = None if _HOW_ADJECTIVE_RE.fullmatch(match.group(0)) else _first_after(spans, match.end(), reach)
         if counted is not None:
             found = None if _KIND_ASK_RE.match(match.group(0)) else counted
         else:

@@ -192,6 +192,11 @@ def _terms(*words: str, known: bool = True) -> tuple[Term, ...]:
     ("How much is the total investment of the centre?", ("total", "investment", "centre"), "investment"),
     # "who" asks for the kind of the answer, as "which" does.
     ("Who operates the logistics hub?", ("operates", "logistics", "hub"), None),
+    # "多久", "多远" ask how long or far of what stands before them; a verb follows them.
+    ("营业执照、税务登记这些多久能办下来", ("营业执照", "税务登记", "能办"), "税务登记"),
+    ("物流园离机场多远能到", ("物流园", "机场", "能到"), "机场"),
+    # "咋" is the spoken "怎么": "入驻奖励咋算的，最多给多少" asks of the 入驻奖励.
+    ("入驻奖励咋算，最多给多少", ("入驻奖励", "最多"), "入驻奖励"),
 ])
 def test_focus_is_what_a_quantity_or_attribute_question_asks_about(asked, words, focus):
     found = focus_of(asked, _terms(*words))
