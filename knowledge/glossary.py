@@ -16,7 +16,9 @@ Two sources, the first one winning for the words it has:
   only its most specific senses: a definition that *is* the English word
   ("/park/") beats one that merely contains it ("/western part/" for 西部), and
   a word inside a longer definition counts only as its head noun ("clusters of"
-  does not make 累累 a "cluster"; "weather conditions" does not make 天时 "weather").
+  does not make 累累 a "cluster"; "weather conditions" does not make 天时 "weather"),
+  except a verb with its particle ("to set up"), which is a sense of the phrase
+  ("set up" → 设立) and, less specific, of the verb.
 """
 
 from __future__ import annotations
