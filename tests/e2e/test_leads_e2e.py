@@ -103,7 +103,7 @@ def test_a_bare_number_is_not_goodbye(stack) -> None:
     topics = buttons(send(stack, "你好", sender))
     picked = send(stack, "2", sender)
     direct = send(stack, topics[1]["payload"])
-    # "2" is the second topic's question, whatever its outcome (the 平台 one is a known gap): the
+    # "2" is the second topic's question, whatever its outcome (the 平台 one has a known gap): the
     # same passage, cited or shown as related.
     quoted = [p["sources"] or p.get("related", []) for p in (payload(picked), payload(direct))]
     assert quoted[0] and quoted[0][0]["id"] == quoted[1][0]["id"]
