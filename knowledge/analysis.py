@@ -316,6 +316,7 @@ def _english_focus(lowered: str, match: re.Match[str], spans: list[tuple[int, Te
 
 
 _CONTRACTION_RE = re.compile(r"(.+?)(?:n'?t|'?s|'?re|'?m|'?ve|'?ll|'?d)")
+_CONTRACTED = EN_STOPWORDS | {"ca", "wo"}  # "can't", "won't"
 
 
 def is_english_function_word(word: str) -> bool:
@@ -327,7 +328,7 @@ def is_english_function_word(word: str) -> bool:
     if has_cjk(lowered):
         return False
     contracted = _CONTRACTION_RE.fullmatch(lowered)
-    if contracted and contracted.group(1) in EN_STOPWORDS | {"ca", "wo"}:  # "can't", "won't"
+    if contracted and contracted.group(1) in _CONTRACTED:
         return True
     if not lowered.endswith("ly"):
         return False

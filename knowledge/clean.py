@@ -36,7 +36,8 @@ _TAIL_RE = re.compile(
     re.I,
 )
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
-_APP_RE = re.compile(r"\bapp\b|客户端|APP", re.I)
+# "APP" stands right after Chinese ("山城观察APP"), where \b finds no boundary; not "Apple", "happen".
+_APP_RE = re.compile(r"(?<![A-Za-z])app(?![A-Za-z])|客户端", re.I)
 _LATIN_END_RE = re.compile(r"[A-Za-z0-9]$")
 _LATIN_START_RE = re.compile(r"^[A-Za-z0-9]")
 

@@ -91,6 +91,10 @@ def test_a_headline_above_the_app_banner_is_the_title_and_the_lede_stays():
     assert {"山城观察", "更多精彩资讯，尽在山城观察APP", "立即下载"} <= set(clean.removed)
     # A site's name or slogan above the banner is no headline: the title comes after the banner.
     assert clean_lines(["上游新闻", "汇聚向上的力量", "立即下载", *lines[:1], *lines[5:]]).title == lines[0]
+    # An app advert is no headline; a headline that holds the letters "app" in a word is one.
+    english = ["Apple supplier opens a plant in the park", "Get the app", "", "The plant opened in May."]
+    assert clean_lines(english).title == english[0]
+    assert clean_lines(["Read more news in the Chongqing Daily APP today", *english[1:]]).title == english[3]
 
 
 def test_control_characters_are_removed():
