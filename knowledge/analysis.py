@@ -22,7 +22,14 @@ import numpy as np
 from knowledge.facts import months, numbers, years
 from knowledge.glossary import PARTICLES, phrase_key, spelled_in_pinyin, stem
 from knowledge.lexical import Tokenizer
-from knowledge.lexicon import EN_ANAPHORA, EN_ATTRIBUTE_WORDS, EN_STOPWORDS, ZH_ANAPHORA, ZH_ATTRIBUTE_WORDS
+from knowledge.lexicon import (
+    EN_ANAPHORA,
+    EN_ATTRIBUTE_WORDS,
+    EN_STOPWORDS,
+    ZH_ANAPHORA,
+    ZH_ATTRIBUTE_WORDS,
+    ZH_STOPWORDS,
+)
 from knowledge.models import TypeClassifier
 from knowledge.spelling import Spelling, english_words
 from knowledge.text import detect_lang, has_cjk
@@ -44,6 +51,12 @@ _SELF_RE = re.compile(
     r"|\bour (?:company|firm|startup|business)\s+(?:makes|does|builds|produces)\s+[^,.;?]*[,.;]\s*",
     re.I,
 )
+# Words by which the asker speaks of itself: a clause holding one, and the clauses after it up to
+# the one that asks, state the asker's own situation ("我们实缴3000万", "设备大概投6000万",
+# "We need about 500 sqm."). Not 我国/我市/我区: the country or city, as officials write.
+_FIRST_PERSON_RE = re.compile(r"我们|我司|我公司|本公司|咱们|我(?![国市区省县])|\b(?:we|our|us|i|my)\b", re.I)
+# Clause ends: Chinese punctuation, a comma not inside "10,000", an English full stop, a dash.
+_CLAUSE_END_RE = re.compile(r"([，。；;！!？?]|,(?!\d{3})|\.(?=\s|$)|\s[-–—]+\s)")
 _EN_FIRST_PERSON_RE = re.compile(r"\s*(?:we|i|our\s+\w+|my\s+\w+)\b", re.I)
 _STATEMENT_END_RE = re.compile(r"[.;!,]\s+|\s[-–—]+\s*|—+")  # a full stop, comma or dash ends it
 _EN_NAMED_RE = re.compile(r"\b[A-Z][a-z]+|\d")
@@ -119,6 +132,9 @@ class QuestionAnalysis:
     corrections: tuple[tuple[str, str], ...] = ()  # typos replaced ("whcih" → "which", "展地" → "占地")
     unit: str = ""  # the unit a quantity is asked in ("多少人" → 人, "多少亩" → 亩)
     now: bool = False  # asks what there is at present ("现在入驻了多少家", "so far")
+    # Figures the asker states of itself ("我们实缴3000万"): no answer must state them, though a
+    # policy's condition that does ("实缴注册资本3000万元以上的") speaks to the asker's case.
+    own_numbers: frozenset[str] = frozenset()
     # The embedding of `query`, what retrieval searches (None until embedded; the type is read
     # from the asked part's, the same unless this is a follow-up).
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -134,7 +150,8 @@ class QuestionAnalysis:
             "terms": [{"text": t.text, "weight": round(t.weight, 2), "known": t.known, "subject": t.subject,
                        "name": t.name} for t in self.terms],
             "focus": self.focus.text if self.focus else None,
-            "years": sorted(self.years), "numbers": sorted(self.numbers), "months": sorted(self.months), "followup": self.followup,
+            "years": sorted(self.years), "numbers": sorted(self.numbers), "own_numbers": sorted(self.own_numbers),
+            "months": sorted(self.months), "followup": self.followup,
             "unit": self.unit, "kind": self.kind.text if self.kind else None, "corrections": [list(c) for c in self.corrections],
             "superlative": self.superlative, "extreme_of": self.extreme_of.text if self.extreme_of else None,
             "query": self.query, "now": self.now,
@@ -144,7 +161,12 @@ class QuestionAnalysis:
 def split_questions(text: str) -> list[str]:
     """The separate questions of one message ("A？B？", "A，另外B", "占地多少亩、总投资多少"), each
     with enough words; a clause joins the next question only when both ask something."""
-    parts = [p.strip(" ，,。") for p in _SPLIT_RE.split(text) if p and p.strip(" ，,。")]
+    parts: list[str] = []
+    for part in (p.strip(" ，,。") for p in _SPLIT_RE.split(text) if p and p.strip(" ，,。")):
+        if parts and (_joins_previous(part) or _joins_previous(parts[-1])):
+            parts[-1] = f"{parts[-1]} {part}"
+        else:
+            parts.append(part)
     parts = [q for p in parts for q in _split_asks(p)]
     parts = [p for p in parts if len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]+", p)) >= 3]
     return parts if len(parts) > 1 else [text]
@@ -160,6 +182,52 @@ def _split_asks(text: str) -> list[str]:
     head = re.match(r"^[\u4e00-\u9fff·]{2,}?(?=[\u4e00-\u9fff]{2}(?:多少|几|哪|什么|有没有|是否))", clauses[0])
     prefix = head.group(0) if head else subject
     return [clauses[0]] + [c if prefix and c.startswith(prefix) else f"{prefix}{c}" for c in clauses[1:]]
+
+
+_A_NOT_A_RE = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # "算不算", "搭不搭": a yes/no question
+
+
+def _asks(clause: str, end: str = "") -> bool:
+    return bool(_ASK_RE.search(clause) or _A_NOT_A_RE.search(clause)) or end in ("？", "?")
+
+
+def _joins_previous(part: str) -> bool:
+    """A part that asks nothing and speaks of the asker ("…一亩？我们大概要拿50亩") is said about the
+    question beside it, not a question of its own."""
+    return not _asks(part, part[-1:]) and bool(_FIRST_PERSON_RE.search(part))
+
+
+def split_trailing_statement(text: str) -> tuple[str, str]:
+    """(the question, what the asker says of itself after it): "…多少钱一亩？我们大概要拿50亩",
+    "How big is the valley? We need roughly 50 mu." The statement tells who asks, as a
+    self-description before the question does; its words are not what the answer must hold."""
+    ends = [m.end() for m in _CLAUSE_END_RE.finditer(text)]
+    starts = [0, *ends]
+    last_ask = None
+    for start, end in zip(starts, [*ends, len(text)], strict=True):
+        if _asks(text[start:end], text[end - 1:end]):
+            last_ask = end
+    rest = text[last_ask:] if last_ask is not None else ""
+    if not rest.strip(" ，,。.！!") or not _FIRST_PERSON_RE.search(rest):
+        return text, ""
+    return text[:last_ask].strip(" ，,"), rest.strip(" ，,。.！!")
+
+
+def asker_numbers(text: str) -> set[str]:
+    """The numbers the asker states only of itself: in a clause that speaks of the asker, or in one
+    after it before the clause that asks ("我们准备上一条产线，设备投资大概6000万，补助按几个点算？").
+    They describe the business, not the fact asked, so no answer has to state them."""
+    pieces = _CLAUSE_END_RE.split(text)
+    own: set[str] = set()
+    elsewhere: set[str] = set()
+    speaking_of_itself = False
+    for clause, end in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
+        if _asks(clause, end):
+            speaking_of_itself = False
+        elif _FIRST_PERSON_RE.search(clause):
+            speaking_of_itself = True
+        (own if speaking_of_itself else elsewhere).update(numbers(clause))
+    return own - elsewhere
 
 
 def strip_courtesy(text: str) -> str:
@@ -370,8 +438,11 @@ class Analyzer:
         cleaned, expanded = self.full_years(cleaned)
         corrections += expanded
         asked, context = split_self_description(cleaned)
+        asked, after = split_trailing_statement(asked)
+        context = " ".join(c for c in (context, after) if c)
         lang = detect_lang(asked)
-        terms = self.terms(asked)
+        of_itself = asker_numbers(cleaned)
+        terms = tuple(t for t in self.terms(asked) if t.text not in of_itself)  # no answer need state them
         followup = previous is not None and self.leans_on_previous(asked, terms)
         superlative, extreme_of = superlative_of(asked, terms)
         query = asked
@@ -387,7 +458,8 @@ class Analyzer:
             asked_years, asked_months, now = previous.years, previous.months, previous.now
         analysis = QuestionAnalysis(
             text=text, asked=asked, context=context, lang=lang, answer_type="definition", type_scores=UNTYPED,
-            terms=terms, years=frozenset(asked_years), numbers=frozenset(numbers(asked)),
+            terms=terms, years=frozenset(asked_years), numbers=frozenset(numbers(asked) - of_itself),
+            own_numbers=frozenset(of_itself),
             months=frozenset(asked_months),
             followup=followup, query=query, context_terms=self.terms(context) if context else (),
             focus=focus_of(asked, terms), superlative=superlative, extreme_of=extreme_of,
@@ -420,7 +492,7 @@ class Analyzer:
         function = {w for w, flag in tagged if flag.startswith(_FUNCTION_FLAGS) and has_cjk(w)}
         phrasal = self.phrasal_senses(text)
         out: dict[str, Term] = {}
-        for raw in self.tokenizer.words(_THOUSANDS_RE.sub("", text)):
+        for raw in self._dictionary_pieces(self.tokenizer.words(_THOUSANDS_RE.sub("", text)), names):
             word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw.replace(".", "")  # "ph.d" is "phd"
             if len(word) < 2 or (not has_cjk(word) and word in EN_ANAPHORA) or _SUPERLATIVE_RE.fullmatch(word):
                 continue  # single characters match everywhere and mean little alone; "最大" asks
@@ -439,6 +511,20 @@ class Analyzer:
             out[word] = Term(word, idf * (1.0 if subject else ATTRIBUTE_WEIGHT), seen > 0, subject, is_name,
                              tuple(f.lower() for f in forms), heads)
         return tuple(out.values())
+
+    def _dictionary_pieces(self, words: list[str], names: set[str]) -> list[str]:
+        """jieba's HMM glues characters it cannot place into new words ("最多能", "想租", "能建好");
+        a word neither its dictionary nor the corpus knows, and not a name, is cut by the
+        dictionary alone ("最多" "能"): the guessed word would count as an unknown subject, the
+        heaviest term of the question."""
+        out: list[str] = []
+        for word in words:
+            if has_cjk(word) and len(word) > 1 and word not in names and not self.df.get(word) \
+                    and not self.tokenizer.is_word(word):
+                out.extend(p for p in self.tokenizer.dictionary_words(word) if p not in ZH_STOPWORDS)
+            else:
+                out.append(word)
+        return out
 
     def phrasal_senses(self, text: str) -> dict[str, tuple[str, ...]]:
         """An English verb → what it means with the particle that follows it ("set up" → 设立,

@@ -90,6 +90,10 @@ class Tokenizer:
                 out.append(piece.lower())
         return out
 
+    def dictionary_words(self, text: str) -> list[str]:
+        """`text` cut by jieba's dictionary alone, no HMM guessing of new words."""
+        return self._get().lcut(text, HMM=False)
+
     def words(self, text: str) -> list[str]:
         """Whole words with stopwords and punctuation dropped, order kept."""
         return [

@@ -77,6 +77,13 @@ def _agreement(asked: frozenset[str], stated: set[str]) -> float:
     return -1.0 if stated else -0.5
 
 
+def number_agreement(analysis: QuestionAnalysis, stated: set[str]) -> float:
+    """As `_agreement` for the figures asked; the asker's own figures only agree, never contradict."""
+    if analysis.numbers:
+        return _agreement(analysis.numbers, stated)
+    return 1.0 if analysis.own_numbers & stated else 0.0
+
+
 def sentence_pool(hits: list[Hit]) -> list[Hit]:
     pool = hits[:PASSAGES_FOR_SENTENCES]
     extra = [h for h in hits if (h.dense_rank or 99) <= 2 or (h.lexical_rank or 99) <= 2]
@@ -136,7 +143,7 @@ def candidates(
                 1.0 / rank, coverage(known, own, implied), cov_passage, unknown_weight / total_weight,
                 coverage(names, f"{passage.title} {passage.section} {previous} {sentence}") if names else 1.0,
                 unknown_name, type_fact, near,
-                _agreement(analysis.years, s_years), _agreement(analysis.numbers, numbers(sentence) | passage_numbers),
+                _agreement(analysis.years, s_years), number_agreement(analysis, numbers(sentence) | passage_numbers),
                 float(q_zh != has_cjk(sentence)), float(q_zh != has_cjk(sentence)) * cos, 1.0 / (1 + j),
                 coverage(analysis.context_terms, own) if analysis.context_terms else 0.0,
                 coverage(known, passage.title), coverage(known, f"{passage.section} {previous} {sentence}"),

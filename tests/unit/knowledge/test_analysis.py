@@ -4,9 +4,11 @@ import pytest
 from knowledge.analysis import (
     Analyzer,
     Term,
+    asker_numbers,
     focus_of,
     split_questions,
     split_self_description,
+    split_trailing_statement,
     strip_courtesy,
     superlative_of,
 )
@@ -54,10 +56,75 @@ def test_two_questions_in_one_message_are_split():
     assert split_questions("园区在哪里？") == ["园区在哪里？"]
 
 
+@pytest.mark.parametrize("text", [
+    "工业用地出让价多少钱一亩？我们大概要拿50亩",
+    "How big is the valley? We need roughly 50 mu for a plant.",
+    "我们大概要拿50亩；工业用地出让价多少钱一亩？",
+])
+def test_what_the_asker_says_of_itself_is_no_question_of_its_own(text):
+    assert split_questions(text) == [text]
+
+
+@pytest.mark.parametrize(("text", "asked", "statement"), [
+    ("工业用地出让价多少钱一亩？我们大概要拿50亩", "工业用地出让价多少钱一亩？", "我们大概要拿50亩"),
+    ("How big is the valley? We need roughly 50 mu for a plant.", "How big is the valley?",
+     "We need roughly 50 mu for a plant"),
+    ("入驻奖励咋算的，我们实缴3000万", "入驻奖励咋算的", "我们实缴3000万"),
+    ("我们实缴3000万，入驻奖励有多少", "我们实缴3000万，入驻奖励有多少", ""),  # before it: the asked part keeps it
+    ("园区有孵化器吗？谢谢", "园区有孵化器吗？谢谢", ""),
+    # "算不算" asks too: the asker's business is what the question is about
+    ("园区重点搞哪几个产业，我们做生物医药的算不算对口", "园区重点搞哪几个产业，我们做生物医药的算不算对口", ""),
+])
+def test_what_the_asker_says_of_itself_after_the_question_is_context(text, asked, statement):
+    assert split_trailing_statement(text) == (asked, statement)
+
+
+def test_a_statement_after_the_question_is_the_analysis_context(analyzer):
+    analysis = analyzer.analyse("园区占地多大？我们要新建一个新能源项目")
+    assert analysis.asked == "园区占地多大？" and "新能源" in analysis.context
+    assert {t.text for t in analysis.terms} == {"园区", "占地"}
+
+
+@pytest.mark.parametrize(("text", "own"), [
+    ("我们准备上一条电驱产线，设备投资大概6000万，设备补助按几个点算？", {"6000"}),
+    ("入驻奖励咋算的，我们实缴3000万", {"3000"}),
+    ("How big is the valley? We need roughly 50 mu for a plant.", {"50"}),
+    # a figure the question itself names, or says of something else, is asked about
+    ("我们想知道投资6000万以上的项目有哪些？", set()),
+    ("Of the 12 academicians, how many work at Chongqing University?", set()),
+    ("How many patents per 10,000 people does the district have?", set()),
+    ("我市去年引进了50个项目，今年引进了多少？", set()),
+])
+def test_figures_the_asker_states_of_itself_are_not_asked(text, own):
+    assert asker_numbers(text) == own
+
+
+def test_an_answer_need_not_state_the_askers_own_figures(analyzer):
+    analysis = analyzer.analyse("我们要投资6000万建新项目，园区占地多大？")
+    assert "6000" not in analysis.numbers and "6000" in analysis.own_numbers
+    assert "6000" not in {t.text for t in analysis.terms}
+    assert analyzer.analyse("园区有投资6000万的新能源项目吗？").numbers >= {"6000"}
+
+
 @pytest.fixture()
 def analyzer(tmp_path) -> Analyzer:
     df = {"园区": 5, "占地": 2, "项目": 3, "新能源": 1}
     return Analyzer(Tokenizer(tmp_path), df, 10, {"park": ["园区"]})
+
+
+@pytest.mark.parametrize("text", ["最多能补多少", "那批项目能建好吗"])
+def test_characters_the_segmenter_glued_into_a_new_word_are_no_unknown_subject(analyzer, text):
+    # jieba's HMM makes "最多能", "能建好" words; neither its dictionary nor the corpus has them.
+    assert all(t.known for t in analyzer.terms(text))
+
+
+def test_a_follow_up_of_attribute_words_and_glued_characters_leans_on_the_question_before(analyzer):
+    assert analyzer.analyse("最多能补多少", analyzer.analyse("园区新能源项目有补助吗？")).followup
+
+
+def test_a_name_the_segmenter_finds_stays_one_unknown_word(analyzer):
+    terms = {t.text: t for t in analyzer.analyse("张三丰在园区有项目吗？").terms}
+    assert "张三丰" in terms and not terms["张三丰"].known
 
 
 def test_words_the_corpus_never_uses_are_unknown_not_vetoes(analyzer):

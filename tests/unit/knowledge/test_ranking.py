@@ -1,7 +1,8 @@
 import numpy as np
 
-from knowledge.analysis import Term
-from knowledge.ranking import NORM_SAMPLE, cosine_baseline, coverage, left_to_article
+from knowledge.analysis import Analyzer, Term
+from knowledge.lexical import Tokenizer
+from knowledge.ranking import NORM_SAMPLE, cosine_baseline, coverage, left_to_article, number_agreement
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -114,3 +115,12 @@ def test_a_name_that_is_only_the_place_of_another_thing_is_flagged():
     assert located_in((*west, _term("研发基地")), sentence, "西林科技园的研发基地占地多大？") is False
     assert located_in(west, sentence, "西林科技园里有哪些基地？") is False
     assert located_in((_term("滨江"),), sentence, "滨江公园占地多大？") is False  # named as itself
+
+
+def test_the_askers_own_figures_agree_with_a_sentence_stating_them_and_never_contradict_one(tmp_path):
+    analyzer = Analyzer(Tokenizer(tmp_path), {"奖励": 2, "注册资本": 1}, 10, {})
+    own = analyzer.analyse("我们实缴注册资本3000万，入驻奖励有多少？")
+    assert number_agreement(own, {"3000"}) == 1.0  # "实缴注册资本3000万元以上的，奖励…": the asker's case
+    assert number_agreement(own, {"5000"}) == 0.0  # another tier is no contradiction
+    asked = analyzer.analyse("注册资本3000万的企业入驻奖励有多少？")
+    assert number_agreement(asked, {"5000"}) < 0  # a figure the question names must be stated
