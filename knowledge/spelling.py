@@ -110,6 +110,7 @@ class ChineseHomophones:
             # typo: "专利拥有" holds no "利拥", "四位一体" no "位一".
             cuts = [(i, i + size) for size in (2, 3, 4) for i in range(len(run) - size + 1)
                     if run[i:i + size] in self.corpus]
+            words = _dictionary_spans(run, self.tokenizer)
             fixed, i = run, 0
             while i < len(fixed) - 1:
                 for size in (4, 3, 2):
@@ -117,6 +118,10 @@ class ChineseHomophones:
                     if len(window) < size or window in self.corpus or self.tokenizer.is_word(window):
                         continue
                     if any(a < i + size and i < b and not (i <= a and b <= i + size) for a, b in cuts):
+                        continue
+                    # Nor one that takes part of two dictionary words the segmenter reads side by
+                    # side: "分成几个" holds no "成几" (→ 成绩).
+                    if sum(a < i < b or a < i + size < b for a, b in words) >= 2:
                         continue
                     word = self.by_sound.get(self._sound(window))
                     if word and sum(a != b for a, b in zip(word, window, strict=True)) == 1:
@@ -128,6 +133,16 @@ class ChineseHomophones:
             return fixed
 
         return _CJK_RUN_RE.sub(fix_run, text), tuple(fixes)
+
+
+def _dictionary_spans(run: str, tokenizer: Tokenizer) -> list[tuple[int, int]]:
+    """(start, end) of each word of two or more characters jieba's dictionary holds, as segmented."""
+    spans, start = [], 0
+    for segment in tokenizer.segment(run):
+        if len(segment) > 1 and tokenizer.is_word(segment):
+            spans.append((start, start + len(segment)))
+        start += len(segment)
+    return spans
 
 
 class Spelling:

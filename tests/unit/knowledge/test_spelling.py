@@ -40,3 +40,11 @@ def test_a_chinese_sound_alike_that_is_no_word_becomes_the_corpus_word(tmp_path)
     # A window across two corpus words is no typo: "专利拥有" holds 利拥, which sounds like 利用.
     assert fixer.fix("发明专利拥有量在全市排第几？") == ("发明专利拥有量在全市排第几？", ())
     assert ChineseHomophones(["十一"], Tokenizer(tmp_path), sound_table()).fix("我们是一家小公司")[1] == ()  # numbers are no typos
+
+
+def test_a_window_taking_part_of_two_dictionary_words_is_no_typo(tmp_path):
+    # "分成|几个" holds 成几, which sounds like the corpus's 成绩; "供电|可靠" holds 电可 (电科).
+    fixer = ChineseHomophones(["成绩", "电科", "面积", "园区"], Tokenizer(tmp_path), sound_table())
+    assert fixer.fix("园区分成几个板块？") == ("园区分成几个板块？", ())
+    assert fixer.fix("供电可靠率是多少") == ("供电可靠率是多少", ())
+    assert fixer.fix("园区面基多大？")[0] == "园区面积多大？"  # a typo inside one word is still fixed
