@@ -204,7 +204,12 @@ def fact_types(text: str) -> set[str]:
     return {f.type for f in find_facts(text)}
 
 
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# A year is no quantity: "2000万", "2000平方米", "2000 square metres" are not the year 2000.
+_YEAR_RE = re.compile(
+    rf"(?<!\d)((?:19|20)\d{{2}})(?!\d|\s*(?:[万千百亿余多%]|{_CLASSIFIER}|元|亩|平方|平米|公里|千米|米|吨))"
+    r"(?!\s+(?:square|sq|mu|km|kilomet|met(?:re|er)s|hectares?|acres?|yuan|rmb|million|billion|thousand)\b)",
+    re.I,
+)
 _NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")  # "78." at a sentence's end is 78
 
 
@@ -276,7 +281,8 @@ def numbers(text: str) -> set[str]:
     write ("9万" is also 90000, "每万人" 10000: "per 10,000 people" agrees with "万人"), and
     ordinals in Chinese numerals ("第六届" is 6)."""
     joined = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # "10,000" is one number; "3,4" two
-    found = {n for n in _NUMBER_RE.findall(joined) if not _YEAR_RE.fullmatch(n)}
+    at_years = {m.start() for m in _YEAR_RE.finditer(joined)}
+    found = {m.group(0) for m in _NUMBER_RE.finditer(joined) if m.start() not in at_years}
     for m in _SCALED_RE.finditer(joined):
         before = joined[m.start() - 1: m.start()]
         after = joined[m.end(): m.end() + 1]

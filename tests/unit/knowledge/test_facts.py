@@ -64,6 +64,19 @@ def test_years_and_numbers_are_told_apart():
     assert numbers("2017年投资3.5亿元，共12个项目") == {"3.5", "350000000", "12"}  # 3.5亿 is also its value
 
 
+@pytest.mark.parametrize(("text", "year", "number"), [
+    ("我们实缴注册资本2000万", set(), "2000"),  # a figure in 万 is no year
+    ("补贴面积最高2000平方米", set(), "2000"),
+    ("about 2000 square metres", set(), "2000"),
+    ("2000家企业入驻", set(), "2000"),
+    ("2016到2017年", {"2016", "2017"}, None),
+    ("in 2019, the park opened", {"2019"}, None),
+])
+def test_a_figure_with_a_magnitude_or_unit_is_no_year(text, year, number):
+    assert years(text) == year
+    assert number is None or number in numbers(text)
+
+
 def test_months_are_calendar_months_not_spans():
     assert months("2023年8月8日开工，4月份签约") == {8, 4}
     assert months("免租3个月，每月补贴3000元，月产能5万片") == set()
