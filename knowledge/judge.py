@@ -10,9 +10,10 @@ question. Two thresholds, chosen on out-of-fold predictions for a target precisi
   shows the closest passage as such;
 - "decline": nothing close; the reply says so and offers topics.
 
-A question whose year, month, number or proper name the best sentence contradicts, or that asks how
-much or how many of something the sentence states no quantity of, or when, how far or how long
-and the sentence states no date, distance or span of time, or that asks how much one item of a
+A question that names nothing the articles mention, or whose year, month, number or proper name
+the best sentence contradicts, or that asks how much or how many of something the sentence states
+no quantity of, or when, how far or how long and the sentence states no date, distance or span of
+time, or that asks how much one item of a
 group has when the sentence states the group's figure ("A、B、C等8个项目，总投资40亿元" for "A投了多少"),
 or that asks what there is now when the sentence states only a goal for a later year ("现在入驻了多少
 家" against "力争到2027年入驻企业突破600家"), is never answered as grounded, whatever the probability.
@@ -107,6 +108,10 @@ def contradiction(top: Candidate, answer_type: str = "", focus: bool = True, pla
         return "the question names a month the sentence's dates are not in"
     if top.feature("number_agree") < 0:
         return "the question names a number the passage does not state"
+    if top.feature("unknown_share") >= 1.0:
+        # Every word it names is unknown to the articles ("any completion date?" where none says
+        # completion or date): no sentence can be shown to be about it.
+        return "the question names nothing the articles mention"
     if top.feature("unknown_name") > 0 and top.feature("name_cov") < 1.0:
         return "the question names something no article mentions"
     if top.feature("name_in_article") < 1.0:

@@ -103,6 +103,15 @@ def test_a_sentence_dated_in_another_month_is_no_answer_for_the_month_asked():
     assert contradiction(undated, answer_type="count", asked_months=frozenset({4})) == ""  # states no month
 
 
+def test_a_question_naming_only_words_the_articles_never_use_is_never_grounded():
+    # "any completion date?": neither word is in any article; a dated sentence is no answer to it.
+    text = "2017年11月8日,园区完成了重点项目的集中签约。"
+    dated = _Top(find_facts(text), text=text, focus_near=1.0, known_cov_sentence=1.0, unknown_share=1.0)
+    assert "nothing" in contradiction(dated, answer_type="date")
+    partly = _Top(find_facts(text), text=text, focus_near=1.0, known_cov_sentence=1.0, unknown_share=0.6)
+    assert contradiction(partly, answer_type="date") == ""
+
+
 def test_a_goal_for_a_later_year_is_no_answer_to_what_there_is_now():
     # "园区现在入驻了多少家企业" and the sentence sets a target for 2027.
     text = "物流园将持续集聚资源，力争到2030年入驻企业突破500家。"
