@@ -197,32 +197,33 @@ def _joins_previous(part: str) -> bool:
     return not _asks(part, part[-1:]) and bool(_FIRST_PERSON_RE.search(part))
 
 
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause, the mark that ends it included."""
+    ends = [m.end() for m in _CLAUSE_END_RE.finditer(text)]
+    return list(zip([0, *ends], [*ends, len(text)], strict=True))
+
+
 def split_trailing_statement(text: str) -> tuple[str, str]:
     """(the question, what the asker says of itself after it): "…多少钱一亩？我们大概要拿50亩",
     "How big is the valley? We need roughly 50 mu." The statement tells who asks, as a
     self-description before the question does; its words are not what the answer must hold."""
-    ends = [m.end() for m in _CLAUSE_END_RE.finditer(text)]
-    starts = [0, *ends]
-    last_ask = None
-    for start, end in zip(starts, [*ends, len(text)], strict=True):
-        if _asks(text[start:end], text[end - 1:end]):
-            last_ask = end
-    rest = text[last_ask:] if last_ask is not None else ""
+    asking = [end for start, end in _clauses(text) if _asks(text[start:end], text[end - 1:end])]
+    rest = text[asking[-1]:] if asking else ""
     if not rest.strip(" ，,。.！!") or not _FIRST_PERSON_RE.search(rest):
         return text, ""
-    return text[:last_ask].strip(" ，,"), rest.strip(" ，,。.！!")
+    return text[:asking[-1]].strip(" ，,"), rest.strip(" ，,。.！!")
 
 
 def asker_numbers(text: str) -> set[str]:
     """The numbers the asker states only of itself: in a clause that speaks of the asker, or in one
     after it before the clause that asks ("我们准备上一条产线，设备投资大概6000万，补助按几个点算？").
     They describe the business, not the fact asked, so no answer has to state them."""
-    pieces = _CLAUSE_END_RE.split(text)
     own: set[str] = set()
     elsewhere: set[str] = set()
     speaking_of_itself = False
-    for clause, end in zip(pieces[::2], [*pieces[1::2], ""], strict=True):
-        if _asks(clause, end):
+    for start, end in _clauses(text):
+        clause = text[start:end]
+        if _asks(clause, clause[-1:]):
             speaking_of_itself = False
         elif _FIRST_PERSON_RE.search(clause):
             speaking_of_itself = True

@@ -110,7 +110,7 @@ class ChineseHomophones:
             # typo: "专利拥有" holds no "利拥", "四位一体" no "位一".
             cuts = [(i, i + size) for size in (2, 3, 4) for i in range(len(run) - size + 1)
                     if run[i:i + size] in self.corpus]
-            words = _dictionary_spans(run, self.tokenizer)
+            words: list[tuple[int, int]] | None = None  # segmented only when a sound-alike is found
             fixed, i = run, 0
             while i < len(fixed) - 1:
                 for size in (4, 3, 2):
@@ -119,12 +119,13 @@ class ChineseHomophones:
                         continue
                     if any(a < i + size and i < b and not (i <= a and b <= i + size) for a, b in cuts):
                         continue
+                    word = self.by_sound.get(self._sound(window))
+                    if not word or sum(a != b for a, b in zip(word, window, strict=True)) != 1:
+                        continue
                     # Nor one that takes part of two dictionary words the segmenter reads side by
                     # side: "分成几个" holds no "成几" (→ 成绩).
-                    if sum(a < i < b or a < i + size < b for a, b in words) >= 2:
-                        continue
-                    word = self.by_sound.get(self._sound(window))
-                    if word and sum(a != b for a, b in zip(word, window, strict=True)) == 1:
+                    words = _dictionary_spans(run, self.tokenizer) if words is None else words
+                    if sum(a < i < b or a < i + size < b for a, b in words) < 2:
                         fixes.append((window, word))
                         fixed = fixed[:i] + word + fixed[i + size:]
                         i += size - 1
