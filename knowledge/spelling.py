@@ -7,6 +7,11 @@ all see the intended word.
   is left alone even when the articles never say it, so correcting a typo never turns an
   unanswerable question into an answerable one. The targets are the words that can matter to
   the articles: the glossary's English words and the question words.
+  A word CC-CEDICT lacks is still a word when it is one of its words in British spelling
+  ("prioritise", "mould") or derived from one by a suffix ("relocation" from "relocate",
+  "conductive" from "conduct"), and a name when it is written in pinyin syllables ("Gele",
+  "Xiyong", "Fengming"): English questions name Chinese places so, and "correcting" them turned
+  "Xiyong" into "liyong" and "relocation" into "location".
 - Chinese ("物流园展地多少亩", "研发基低"): a pinyin input method puts a character of the same sound
   in the wrong place. A run of characters that is no word (in jieba's dictionary or the
   corpus) and sounds like a corpus word differing in one character becomes that word. The
@@ -50,11 +55,48 @@ def _inflections(word: str) -> Iterable[str]:
             yield f"{word[:-1]}ies"
 
 
+# British spellings of American ones (CC-CEDICT's definitions spell American).
+_BRITISH = ((r"is(e|ed|es|ing|ation|ations)$", r"iz\1"), (r"ys(e|ed|es|ing)$", r"yz\1"), (r"our(s|ed|ing)?$", r"or\1"),
+            (r"tre(s)?$", r"ter\1"), (r"ould(s|ed|ing)?$", r"old\1"), (r"ogue(s)?$", r"og\1"),
+            (r"ll(ed|ing|er|ers)$", r"l\1"))
+# Derivational suffixes, and what may have stood before one ("relocat-ion"
+# from "relocate", "conduct-ive" from "conduct", "happi-ness" from "happy").
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ives", "ive", "ments", "ment", "ness", "ity", "ers", "er", "ors", "or",
+             "ally", "al", "ly", "ance", "ence", "able", "ible", "ize", "ise")
+_RESTORED = ("", "e", "y", "ate")
+
+
+def pinyin_syllables(word: str, syllables: frozenset[str]) -> bool:
+    """Whether `word` is two or more of `syllables` run together ("gele", "xiyong")."""
+    spelt = [0] + [-1] * len(word)  # spelt[i]: how many syllables spell word[:i] (-1: none do)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):  # no syllable is longer than six letters
+            if spelt[start] >= 0 and word[start:end] in syllables:
+                spelt[end] = max(spelt[end], spelt[start] + 1)
+    return spelt[-1] >= 2
+
+
 class EnglishSpelling:
-    def __init__(self, targets: Iterable[str], dictionary: frozenset[str] | None = None) -> None:
+    def __init__(self, targets: Iterable[str], dictionary: frozenset[str] | None = None,
+                 syllables: Iterable[str] = ()) -> None:
+        """`syllables`: the pinyin syllables (toneless) a name may be written in."""
         base = {*EN_STOPWORDS, *EN_ATTRIBUTE_WORDS, *targets}
         self.targets = sorted({form for word in base if word.isalpha() for form in _inflections(word.lower())})
         self.known = set(self.targets) | (english_words() if dictionary is None else dictionary)
+        self.syllables = frozenset(syllables)
+
+    def is_word(self, lowered: str) -> bool:
+        """In the dictionary, or one of its words spelt the British way or with a suffix."""
+        if lowered in self.known or stem(lowered) in self.known:
+            return True
+        if any(re.search(british, lowered) and re.sub(british, american, lowered) in self.known
+               for british, american in _BRITISH):
+            return True
+        for suffix in _SUFFIXES:
+            base = lowered[: -len(suffix)]
+            if lowered.endswith(suffix) and len(base) >= 4 and any(base + r in self.known for r in _RESTORED):
+                return True
+        return False
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """(text with misspelt English words replaced, the (typo, word) replacements)."""
@@ -63,7 +105,7 @@ class EnglishSpelling:
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)
             lowered = word.lower()
-            if len(word) < MIN_LENGTH or lowered in self.known or stem(lowered) in self.known:
+            if len(word) < MIN_LENGTH or self.is_word(lowered) or pinyin_syllables(lowered, self.syllables):
                 return word
             limit = 1 if len(word) <= 7 else 2
             best = extractOne(lowered, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
@@ -156,7 +198,8 @@ class Spelling:
     @classmethod
     def for_corpus(cls, glossary: Iterable[str], corpus_words: Iterable[str], tokenizer: Tokenizer,
                    sounds: Mapping[str, str]) -> Spelling:
-        return cls(EnglishSpelling(glossary), ChineseHomophones(corpus_words, tokenizer, sounds))
+        return cls(EnglishSpelling(glossary, syllables=set(sounds.values())),
+                   ChineseHomophones(corpus_words, tokenizer, sounds))
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: tuple[tuple[str, str], ...] = ()

@@ -23,6 +23,23 @@ def test_short_and_distant_words_are_left_alone():
     assert fixer.fix("Jinglan") == ("Jinglan", ())  # a name no target is near
 
 
+def test_names_in_pinyin_are_not_typos_of_other_names():
+    # "Xiyong" is one edit from the name "liyong"; written in pinyin syllables, it is a name of its own.
+    syllables = {"xi", "yong", "li", "ge", "le", "lei", "feng", "ming", "ding"}
+    fixer = EnglishSpelling(["liyong", "gelei", "fengding", "investment"], dictionary=frozenset(), syllables=syllables)
+    assert fixer.fix("Xiyong and Gele, Fengming") == ("Xiyong and Gele, Fengming", ())
+    assert fixer.fix("investmnet")[0] == "investment"  # a typo is still one
+    assert EnglishSpelling(["liyong"], dictionary=frozenset()).fix("Xiyong")[0] == "liyong"  # without syllables
+
+
+def test_british_spellings_and_derived_words_of_dictionary_words_are_words():
+    fixer = EnglishSpelling(["location", "could", "priorities", "conducting"],
+                            dictionary=frozenset({"relocate", "conduct", "mold", "priority", "center"}))
+    for word in ("relocation", "conductive", "mould", "prioritise", "centre"):
+        assert fixer.fix(f"any {word} award") == (f"any {word} award", ()), word
+    assert fixer.fix("locaton")[0] == "location"  # derived from nothing: a typo
+
+
 def test_chinese_magnitudes_are_numbers_too():
     assert "10000" in numbers("2017年,万人发明专利拥有量36.45件")  # agrees with "per 10,000 people"
     assert {"9", "90000"} <= numbers("科技工作者9万余人")
