@@ -176,7 +176,7 @@ def _split_asks(text: str) -> list[str]:
     """"X占地多少亩、总投资多少" → "X占地多少亩", "X总投资多少": clauses that each ask, the later
     ones given the first one's subject (the words before its question word)."""
     clauses = [c for c in re.split(r"[，、]|,(?!\d{3})", text) if c.strip()]
-    if len(clauses) < 2 or not all(_ASK_RE.search(c) for c in clauses):
+    if len(clauses) < 2 or not all(_ASK_RE.search(c) and _asks(c) for c in clauses):
         return [text]
     subject = clauses[0][: _ASK_RE.search(clauses[0]).start()]
     head = re.match(r"^[\u4e00-\u9fff·]{2,}?(?=[\u4e00-\u9fff]{2}(?:多少|几|哪|什么|有没有|是否))", clauses[0])
@@ -187,7 +187,13 @@ def _split_asks(text: str) -> list[str]:
 _A_NOT_A_RE = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # "算不算", "搭不搭": a yes/no question
 
 
+# "招了几个", "有几位": after a verb that has happened or a "have", 几 is "a few", not "how many".
+_A_FEW_RE = re.compile(r"(?<=[了有])几(?=[个位名家项条种])")
+
+
 def _asks(clause: str, end: str = "") -> bool:
+    if _FIRST_PERSON_RE.search(clause):
+        clause = _A_FEW_RE.sub("", clause)  # "我们刚招了几个博士": what the asker did, not a question
     return bool(_ASK_RE.search(clause) or _A_NOT_A_RE.search(clause)) or end in ("？", "?")
 
 

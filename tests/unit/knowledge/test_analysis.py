@@ -65,6 +65,17 @@ def test_what_the_asker_says_of_itself_is_no_question_of_its_own(text):
     assert split_questions(text) == [text]
 
 
+def test_a_few_the_asker_did_or_has_is_no_how_many():
+    # "招了几个博士": the asker hired a few; no part asks how many it hired, or is given its words
+    text = "我们刚招了几个博士，在园区有没有生活补贴，每月多少"
+    assert split_questions(text) == [text]
+    assert split_questions("我们有几个项目，哪些区有落地奖励，最多奖多少") == [
+        "我们有几个项目，哪些区有落地奖励，最多奖多少"]
+    # asked of itself with nothing done yet, 几 still asks; a clause asking by "算不算" alone still splits
+    assert split_questions("我们能申请几个名额，园区在哪里")[0] == "我们能申请几个名额"
+    assert len(split_questions("园区有几个产业集群，我们做芯片的算不算对口")) == 1
+
+
 @pytest.mark.parametrize(("text", "asked", "statement"), [
     ("工业用地出让价多少钱一亩？我们大概要拿50亩", "工业用地出让价多少钱一亩？", "我们大概要拿50亩"),
     ("How big is the valley? We need roughly 50 mu for a plant.", "How big is the valley?",
