@@ -181,14 +181,17 @@ def _split_asks(text: str) -> list[str]:
     subject = clauses[0][: _ASK_RE.search(clauses[0]).start()]
     head = re.match(r"^[\u4e00-\u9fff·]{2,}?(?=[\u4e00-\u9fff]{2}(?:多少|几|哪|什么|有没有|是否))", clauses[0])
     prefix = head.group(0) if head else subject
+    if _FIRST_PERSON_RE.search(prefix):
+        prefix = ""  # "我们能…": the asker is no subject the later clauses leave out
     return [clauses[0]] + [c if prefix and c.startswith(prefix) else f"{prefix}{c}" for c in clauses[1:]]
 
 
 _A_NOT_A_RE = re.compile(r"([\u4e00-\u9fff])[不没]\1")  # "算不算", "搭不搭": a yes/no question
 
 
-# "招了几个", "有几位": after a verb that has happened or a "have", 几 is "a few", not "how many".
-_A_FEW_RE = re.compile(r"(?<=[了有])几(?=[个位名家项条种])")
+# "招了几个", "是几个", "挖几个": of the asker, 几 is "a few", not "how many" (asked of itself, a
+# question has its question mark: "我们能申请几个名额？").
+_A_FEW_RE = re.compile(r"几(?=[个位名家项条种])")
 
 
 def _asks(clause: str, end: str = "") -> bool:

@@ -71,8 +71,11 @@ def test_a_few_the_asker_did_or_has_is_no_how_many():
     assert split_questions(text) == [text]
     assert split_questions("我们有几个项目，哪些区有落地奖励，最多奖多少") == [
         "我们有几个项目，哪些区有落地奖励，最多奖多少"]
-    # asked of itself with nothing done yet, 几 still asks; a clause asking by "算不算" alone still splits
-    assert split_questions("我们能申请几个名额，园区在哪里")[0] == "我们能申请几个名额"
+    assert split_questions("我们是几个在校大学生创业，园区有没有专门给大学生的创业平台？") == [
+        "我们是几个在校大学生创业，园区有没有专门给大学生的创业平台？"]
+    # asked of itself with its question mark, 几 still asks, and the asker is no subject to carry over
+    assert split_questions("我们能申请几个名额？园区在哪里") == ["我们能申请几个名额？", "园区在哪里"]
+    assert split_questions("我们能申请多少补贴，园区在哪里") == ["我们能申请多少补贴", "园区在哪里"]
     assert len(split_questions("园区有几个产业集群，我们做芯片的算不算对口")) == 1
 
 
