@@ -171,3 +171,20 @@ def test_a_list_whose_kind_opens_it_is_asked_for_by_that_kind(tmp_path):
     zh = [q for q in generator.generate(refs, per_sentence=200) if q.kind == "list-kind"]
     assert any("平台" in q.text and q.row == 0 for q in zh)
     assert any("集群" in q.text and q.row == 1 for q in zh)
+
+
+def test_the_fit_pools_generations_from_seeds_no_other_seed_uses(tmp_path):
+    from knowledge.fit import generation_seeds, pooled_questions
+
+    seeds = generation_seeds(13)
+    assert len(set(seeds)) == len(seeds) == 3 and seeds == generation_seeds(13)
+    assert not set(seeds) & set(generation_seeds(1))  # `eval --seeds 13,1` compares independent draws
+    refs = [SentenceRef(i, i, text, "概况", "示范园简介", "a.txt") for i, text in enumerate(SENTENCES)]
+
+    def generator(seed):
+        return QuestionGenerator(Tokenizer(tmp_path), {"park": ["示范园"]}, " ".join(SENTENCES), seed=seed)
+
+    each = [generator(s).generate(refs) for s in seeds]
+    pooled = pooled_questions((generator(s) for s in seeds), refs)
+    wordings = {(q.text, q.row) for qs in each for q in qs}
+    assert len(pooled) == len(wordings) > max(len(qs) for qs in each)  # every wording, each once
