@@ -11,7 +11,9 @@ all see the intended word.
   ("prioritise", "mould") or derived from one by a suffix ("relocation" from "relocate",
   "conductive" from "conduct"), and a name when it is written in pinyin syllables ("Gele",
   "Xiyong", "Fengming"): English questions name Chinese places so, and "correcting" them turned
-  "Xiyong" into "liyong" and "relocation" into "location".
+  "Xiyong" into "liyong" and "relocation" into "location". Chat shorthand that drops a function
+  word's vowels ("wht", "pls", "hav") is that word, when one word of the shortest length has
+  those consonants in that order.
 - Chinese ("物流园展地多少亩", "研发基低"): a pinyin input method puts a character of the same sound
   in the wrong place. A run of characters that is no word (in jieba's dictionary or the
   corpus) and sounds like a corpus word differing in one character becomes that word. The
@@ -84,6 +86,14 @@ class EnglishSpelling:
         self.targets = sorted({form for word in base if word.isalpha() for form in _inflections(word.lower())})
         self.known = set(self.targets) | (english_words() if dictionary is None else dictionary)
         self.syllables = frozenset(syllables)
+        # Chat shorthand drops a function word's vowels ("wht", "pls", "hav"): by consonants, the
+        # shortest such words (a longer one that skeletons alike is the less likely meant).
+        self.shorthand: dict[str, list[str]] = {}
+        for word in sorted({*EN_STOPWORDS, *EN_ATTRIBUTE_WORDS}, key=len):
+            if word.isalpha() and len(skeleton := _consonants(word)) >= 2:
+                found = self.shorthand.setdefault(skeleton, [])
+                if not found or len(found[0]) == len(word):
+                    found.append(word)
 
     def is_word(self, lowered: str) -> bool:
         """In the dictionary, or one of its words spelt the British way or with a suffix."""
@@ -105,7 +115,13 @@ class EnglishSpelling:
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)
             lowered = word.lower()
-            if len(word) < MIN_LENGTH or self.is_word(lowered) or pinyin_syllables(lowered, self.syllables):
+            if self.is_word(lowered) or pinyin_syllables(lowered, self.syllables):
+                return word
+            meant = self.shorthand.get(_consonants(lowered), []) if len(word) >= 3 else []
+            if len(meant) == 1 and _is_subsequence(lowered, meant[0]):
+                fixes.append((word, meant[0]))
+                return meant[0]
+            if len(word) < MIN_LENGTH:
                 return word
             limit = 1 if len(word) <= 7 else 2
             best = extractOne(lowered, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
@@ -115,6 +131,15 @@ class EnglishSpelling:
             return best[0]
 
         return _WORD_RE.sub(replace, text), tuple(fixes)
+
+
+def _consonants(word: str) -> str:
+    return word[0] + re.sub(r"[aeiou]", "", word[1:])
+
+
+def _is_subsequence(short: str, word: str) -> bool:
+    letters = iter(word)
+    return all(ch in letters for ch in short)
 
 
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -203,7 +228,7 @@ class Spelling:
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: tuple[tuple[str, str], ...] = ()
-        if re.search(rf"[A-Za-z]{{{MIN_LENGTH}}}", text):
+        if re.search(r"[A-Za-z]{3}", text):
             text, fixes = self.english.fix(text)
         if _CJK_RUN_RE.search(text):
             text, more = self.chinese.fix(text)

@@ -23,6 +23,17 @@ def test_short_and_distant_words_are_left_alone():
     assert fixer.fix("Jinglan") == ("Jinglan", ())  # a name no target is near
 
 
+def test_chat_shorthand_for_a_function_word_is_that_word():
+    # Typed without vowels, "wht", "pls", "hav" weighed as the rarest words of the question.
+    fixer = EnglishSpelling(["park", "area"], dictionary=frozenset({"planned", "got"}))
+    text, fixes = fixer.fix("wht is the planned area pls? hav u got it")
+    assert text == "what is the planned area please? have u got it"
+    assert ("pls", "please") in fixes
+    # Only a function word's skeleton, and only when the letters come in its order: "prk" may be
+    # anything; "gdp" and "ibm" skeleton no function word.
+    assert fixer.fix("prk gdp ibm") == ("prk gdp ibm", ())
+
+
 def test_names_in_pinyin_are_not_typos_of_other_names():
     # "Xiyong" is one edit from the name "liyong"; written in pinyin syllables, it is a name of its own.
     syllables = {"xi", "yong", "li", "ge", "le", "lei", "feng", "ming", "ding"}
