@@ -36,6 +36,7 @@ from knowledge.lexicon import EN_ATTRIBUTE_WORDS, EN_STOPWORDS
 _WORD_RE = re.compile(r"[A-Za-z]+")
 _DEFINITIONS_RE = re.compile(r"/(.*)/\s*$")
 MIN_LENGTH = 4  # shorter words have too many neighbours to guess from
+SHORTHAND_LENGTH = 3  # shorter shorthand ("u", "r") skeletons too many function words
 
 
 @lru_cache(maxsize=1)
@@ -86,14 +87,7 @@ class EnglishSpelling:
         self.targets = sorted({form for word in base if word.isalpha() for form in _inflections(word.lower())})
         self.known = set(self.targets) | (english_words() if dictionary is None else dictionary)
         self.syllables = frozenset(syllables)
-        # Chat shorthand drops a function word's vowels ("wht", "pls", "hav"): by consonants, the
-        # shortest such words (a longer one that skeletons alike is the less likely meant).
-        self.shorthand: dict[str, list[str]] = {}
-        for word in sorted({*EN_STOPWORDS, *EN_ATTRIBUTE_WORDS}, key=len):
-            if word.isalpha() and len(skeleton := _consonants(word)) >= 2:
-                found = self.shorthand.setdefault(skeleton, [])
-                if not found or len(found[0]) == len(word):
-                    found.append(word)
+        self.shorthand = _shorthand({*EN_STOPWORDS, *EN_ATTRIBUTE_WORDS})
 
     def is_word(self, lowered: str) -> bool:
         """In the dictionary, or one of its words spelt the British way or with a suffix."""
@@ -117,10 +111,10 @@ class EnglishSpelling:
             lowered = word.lower()
             if self.is_word(lowered) or pinyin_syllables(lowered, self.syllables):
                 return word
-            meant = self.shorthand.get(_consonants(lowered), []) if len(word) >= 3 else []
-            if len(meant) == 1 and _is_subsequence(lowered, meant[0]):
-                fixes.append((word, meant[0]))
-                return meant[0]
+            meant = self.shorthand.get(_consonants(lowered), "") if len(word) >= SHORTHAND_LENGTH else ""
+            if meant and _is_subsequence(lowered, meant):
+                fixes.append((word, meant))
+                return meant
             if len(word) < MIN_LENGTH:
                 return word
             limit = 1 if len(word) <= 7 else 2
@@ -131,6 +125,18 @@ class EnglishSpelling:
             return best[0]
 
         return _WORD_RE.sub(replace, text), tuple(fixes)
+
+
+def _shorthand(words: Iterable[str]) -> dict[str, str]:
+    """Chat shorthand drops a function word's vowels ("wht", "pls", "hav"): consonant skeleton →
+    the shortest word with it, when no other word of that length has it (a longer one is the less
+    likely meant)."""
+    shortest: dict[str, list[str]] = {}
+    for word in sorted((w for w in words if w.isalpha()), key=len):
+        found = shortest.setdefault(_consonants(word), [])
+        if not found or len(found[0]) == len(word):
+            found.append(word)
+    return {skeleton: found[0] for skeleton, found in shortest.items() if len(skeleton) >= 2 and len(found) == 1}
 
 
 def _consonants(word: str) -> str:
@@ -228,7 +234,7 @@ class Spelling:
 
     def fix(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         fixes: tuple[tuple[str, str], ...] = ()
-        if re.search(r"[A-Za-z]{3}", text):
+        if re.search(rf"[A-Za-z]{{{SHORTHAND_LENGTH}}}", text):
             text, fixes = self.english.fix(text)
         if _CJK_RUN_RE.search(text):
             text, more = self.chinese.fix(text)
