@@ -84,6 +84,9 @@ _NOW_RE = re.compile(r"现在|目前|如今|眼下|至今|截至目前|已经|\b
 # "17年那次签约": a year written with two digits (not "满10年", "10年以上", "第10年").
 _SHORT_YEAR_RE = re.compile(r"(?<![\d.第前后近满每共])(\d{2})(?=\s*年(?![以内期限]))")
 _EN_PAIR_RE = re.compile(r"(?=\b([A-Za-z]+)\s+([A-Za-z]+)\b)")  # every two words in a row
+# "how big", "how far", "how soon": the word after "how" is the dimension asked, which the answer
+# type carries, as Chinese "多远" "多久" put it in a question morpheme.
+_HOW_RE = re.compile(r"\bhow\s+([A-Za-z]+)", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NAME_FLAGS = ("nr", "ns", "nt", "nz")
 # Word classes that carry no topic (jieba's tags): conjunctions, adverbs, pronouns, directions,
@@ -501,6 +504,7 @@ class Analyzer:
         names = {w for w, flag in tagged if flag.startswith(_NAME_FLAGS)}
         function = {w for w, flag in tagged if flag.startswith(_FUNCTION_FLAGS) and has_cjk(w)}
         phrasal = self.phrasal_senses(text)
+        asked_dimension = {w.lower() for w in _HOW_RE.findall(text)}
         out: dict[str, Term] = {}
         for raw in self._dictionary_pieces(self.tokenizer.words(_THOUSANDS_RE.sub("", text)), names):
             word = _QUESTION_MORPHEME_RE.sub("", raw) if has_cjk(raw) else raw.replace(".", "")  # "ph.d" is "phd"
@@ -510,8 +514,10 @@ class Analyzer:
                 word = self.corpus_core(word)
             forms = tuple(dict.fromkeys((word, *phrasal.get(word, ()), *self.senses(word))))
             seen = max(self.df.get(w, 0) for w in forms)
-            if not seen and (raw in function or is_english_function_word(word)):
-                continue  # an unknown function word would weigh the most; a known one is kept ("一期")
+            if not seen and (raw in function or is_english_function_word(word) or word.lower() in asked_dimension):
+                # An unknown function word or asked dimension ("how far") would weigh the most and
+                # read as something the articles lack; a known one is kept ("一期", "how reliable").
+                continue
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))
             # An English capital also starts sentences and titles: an English word is a name when it

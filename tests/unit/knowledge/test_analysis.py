@@ -158,6 +158,16 @@ def test_an_unknown_function_word_is_no_term_but_an_unknown_noun_is(analyzer):
     assert terms["新能源"].known
 
 
+def test_the_dimension_how_asks_is_no_term_unless_the_articles_use_it(tmp_path):
+    # "how far" asks a distance as "多远" does; "far" in no article must not weigh as the rarest word
+    # of the question. "how reliable" asks about a thing the articles name: it stays.
+    analyzer = Analyzer(Tokenizer(tmp_path), {"园区": 5, "机场": 2, "可靠": 1}, 10,
+                        {"park": ["园区"], "airport": ["机场"], "reliable": ["可靠"]})
+    assert {t.text for t in analyzer.terms("How far is the park from the airport?")} == {"park", "airport"}
+    assert {t.text for t in analyzer.terms("how reliable is the park's power")} >= {"reliable", "power"}
+    assert "far" in {t.text for t in analyzer.terms("Is the park far from the airport?")}
+
+
 def test_a_corpus_word_with_a_character_glued_on_by_the_segmenter_is_that_word(tmp_path):
     analyzer = Analyzer(Tokenizer(tmp_path), {"园区": 5, "面积": 2, "科技园": 1, "光刻": 1}, 10, {})
     terms = {t.text: t for t in analyzer.analyse("园区规划有多大面积？").terms}
