@@ -442,8 +442,10 @@ class Analyzer:
         self.compounds = compounds or {}  # English stem -> corpus words it heads (knowledge.glossary)
 
     def analyse(self, text: str, previous: QuestionAnalysis | None = None,
-                embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> QuestionAnalysis:
-        """`embed`: queries' embeddings. Without it the analysis is left untyped and unembedded: a
+                embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+                same_message: bool = False) -> QuestionAnalysis:
+        """`same_message`: `previous` is an earlier part of the same message, not the turn before.
+        `embed`: queries' embeddings. Without it the analysis is left untyped and unembedded: a
         previous turn's (only its query and terms carry over), and the build's fit's, which embeds
         its thousands of questions in batches and then types them (`with_type`)."""
         cleaned = strip_courtesy(text) or text
@@ -464,6 +466,11 @@ class Analyzer:
             own = {t.text for t in terms}
             # The previous question supplies the subject; this one the attribute asked for.
             terms = terms + tuple(t for t in previous.terms if t.subject and t.text not in own)
+        elif same_message and previous is not None and not any(t.name for t in terms):
+            # "西永创新港哪年挂牌的？规划多大面积": the place or body a message names holds for its
+            # later parts until one names another; what else the first part asks does not. The
+            # name is checked in the answer's article, not searched: the part's own words find it.
+            terms = terms + tuple(t for t in previous.terms if t.name)
         asked_years, asked_months, now = years(asked), months(asked), _NOW_RE.search(asked) is not None
         if followup and previous is not None and not (asked_years or asked_months or now):
             # "17年那次签约是几号？一共投了多少？": the time the conversation is about holds until

@@ -63,8 +63,9 @@ class Pipeline:
             facts = self._facts[sentence] = tuple(find_facts(sentence, tagged))
         return facts
 
-    def analyse(self, text: str, previous: QuestionAnalysis | None = None) -> QuestionAnalysis:
-        return self.analyzer.analyse(text, previous, self.embedder.embed_queries)
+    def analyse(self, text: str, previous: QuestionAnalysis | None = None,
+                same_message: bool = False) -> QuestionAnalysis:
+        return self.analyzer.analyse(text, previous, self.embedder.embed_queries, same_message)
 
     def previous_turn(self, text: str) -> QuestionAnalysis:
         """The analysis of the turn before: only its query and terms carry over, so it is not embedded."""

@@ -210,6 +210,19 @@ def test_follow_up_takes_the_previous_subject(analyzer):
     assert not fresh.followup
 
 
+def test_a_later_part_of_a_message_keeps_the_place_the_first_part_names(tmp_path):
+    # "西永哪年挂牌的？规划多大面积": the second part asks about 西永 too. A later turn naming a
+    # subject of its own ("规划面积") is a new question; a later part of one message is not, until
+    # it names a place or body of its own.
+    analyzer = Analyzer(Tokenizer(tmp_path), {"西永": 2, "璧山": 2, "规划": 3, "面积": 3, "挂牌": 1}, 10, {})
+    first = analyzer.analyse("西永哪年挂牌的？")
+    assert any(t.name for t in first.terms)
+    part = analyzer.analyse("规划面积多大？", first, same_message=True)
+    assert {t.text for t in part.terms} >= {"西永", "规划", "面积"} and "挂牌" not in {t.text for t in part.terms}
+    assert "西永" not in {t.text for t in analyzer.analyse("规划面积多大？", first).terms}
+    assert "西永" not in {t.text for t in analyzer.analyse("璧山规划面积多大？", first, same_message=True).terms}
+
+
 def test_a_two_digit_year_is_the_year_the_articles_state(tmp_path):
     analyzer = Analyzer(Tokenizer(tmp_path), {"2017": 3, "签约": 2}, 10, {})
     asked = analyzer.analyse("17年那次签约是几号？")
