@@ -169,8 +169,10 @@ class KnowledgeService:
         results: list[PartResult] = []
         asked = split_questions(question)
         for i, part in enumerate(asked[:MAX_PARTS]):
-            # A later part ("园区在哪里？占地多大？") leans on the first one as on a previous turn.
-            analysis = pipeline.analyse(part, before) if i == 0 else pipeline.analyse(part, results[0].analysis, True)
+            if i == 0:
+                analysis = pipeline.analyse(part, before)
+            else:  # a later part ("园区在哪里？占地多大？") leans on the first one as on a previous turn
+                analysis = pipeline.analyse(part, results[0].analysis, same_message=True)
             result = pipeline.run(analysis, ranker=ranker, dense_weight=dense_weight, lexical_weight=lexical_weight)
             if not abstain and result.ranked:  # ablation: every question answered
                 result = replace(result, judgement=Judgement("answer", 1.0, "abstention off", {}))
