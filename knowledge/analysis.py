@@ -467,7 +467,7 @@ class Analyzer:
             # The previous question supplies the subject; this one the attribute asked for.
             terms = terms + tuple(t for t in previous.terms if t.subject and t.text not in own)
         elif same_message and previous is not None and not any(t.name for t in terms):
-            # "西永创新港哪年挂牌的？规划多大面积": the place or body a message names holds for its
+            # "<a park>哪年成立的？占地多大？": the place or body a message names holds for its
             # later parts until one names another; what else the first part asks does not. The
             # name is checked in the answer's article, not searched: the part's own words find it.
             terms = terms + tuple(t for t in previous.terms if t.name)

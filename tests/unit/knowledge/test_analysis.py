@@ -211,7 +211,7 @@ def test_follow_up_takes_the_previous_subject(analyzer):
 
 
 def test_a_later_part_of_a_message_keeps_the_place_the_first_part_names(tmp_path):
-    # "西永哪年挂牌的？规划多大面积": the second part asks about 西永 too. A later turn naming a
+    # The second part asks about the place the first one names. A later turn naming a
     # subject of its own ("规划面积") is a new question; a later part of one message is not, until
     # it names a place or body of its own.
     analyzer = Analyzer(Tokenizer(tmp_path), {"西永": 2, "璧山": 2, "规划": 3, "面积": 3, "挂牌": 1}, 10, {})
