@@ -63,10 +63,11 @@ _EN_NAMED_RE = re.compile(r"\b[A-Z][a-z]+|\d")
 # Words by which a question points back to what was said before it (not "there": "is there …").
 _POINTS_BACK_RE = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those)\b", re.I)
 _SPLIT_RE = re.compile(r"(?<=[？?])\s*|[；;]\s*(?=\S)|[，,]\s*(?:另外|还有|以及|顺便问一下|顺便问下|另外问一下|also|and also)[，,]?\s*", re.I)
-# A clause asks something when it holds a question word (general Chinese and English interrogatives).
-_ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|咋|如何|多大|多久|多远|\b(?:how|what|when|where|which|who)\b", re.I)
+# A clause asks something when it holds a question word (general Chinese and English interrogatives;
+# the Southwestern Mandarin forms knowledge.lexicon lists: 好多, 好大, 没得, 啷个).
+_ASK_RE = re.compile(r"多少|几[个家所项年月天位种条]|哪|什么|啥|吗|有没有|是否|怎么|咋|如何|多大|多久|多远|好多|好[大久远]|没得|啷个|\b(?:how|what|when|where|which|who)\b", re.I)
 _QUESTION_MORPHEME_RE = re.compile(
-    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪一?[些个里儿家所位种类]?|什么样?|多少|多大|几[个项家所种]?|怎么样?|怎样|咋样?|如何|谁"
+    r"([\u4e00-\u9fff]{1,2})[不没]\1|哪一?[些个里儿家所位种类]?|什么样?|多少|[多好]大|好多|几[个项家所种]?|怎么样?|怎样|咋样?|如何|谁"
     r"|[了过着个吗呢吧啊呀嘛]"
 )
 # "哪个占地最大", "which has the largest site": the extreme of several stated values is asked.
@@ -75,10 +76,10 @@ _SUPERLATIVE_RE = re.compile(
     r"|\b(?P<emax>largest|biggest|most|highest|greatest|longest)\b|\b(?P<emin>smallest|least|lowest|fewest|shortest)\b",
     re.I,
 )
-_QUANTITY_ASK_RE = re.compile(r"多少|几|多[大久长高]|\bhow\s+(?:much|many|long|big|large)\b", re.I)
+_QUANTITY_ASK_RE = re.compile(r"多少|几|[多好][大久长高]|好多|\bhow\s+(?:much|many|long|big|large)\b", re.I)
 _WHICH_RE = re.compile(r"哪|\bwhich\b", re.I)
 # "多少人", "几所", "多少亩": the unit a quantity is asked in (not the generic 个, which counts anything).
-_ASKED_UNIT_RE = re.compile(r"(?:多少|几)\s*(平方公里|平方米|公顷|公里|小时|分钟|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍年天])")
+_ASKED_UNIT_RE = re.compile(r"(?:多少|好多|几)\s*(平方公里|平方米|公顷|公里|小时|分钟|[家所人名位项件座条种类处栋套间辆台期批亩分届次倍年天])")
 # Words that ask about the present (not a plan, not a past year's figure).
 _NOW_RE = re.compile(r"现在|目前|如今|眼下|至今|截至目前|已经|\b(?:now|currently|so far|at present|already|to date)\b", re.I)
 # "17年那次签约": a year written with two digits (not "满10年", "10年以上", "第10年").

@@ -18,6 +18,10 @@ ZH_STOPWORDS = frozenset(
     以后 之后 以前 之前 当初 当年 后来 当时 那时 那时候 届时 用来 用于 做 搞 弄 干 大致 究竟 到底 一直 曾经
     这边 那边 这儿 那儿
     """.split()
+) | frozenset(
+    # The same question words as Chongqing and Sichuan write them (Southwestern Mandarin): 好多
+    # for 多少, 好大 for 多大, 好远 for 多远, 好久 for 多久, 啥子 for 什么, 咋个 and 啷个 for 怎么, 没得 for 没有.
+    "好多 好多钱 好大 好远 好久 好长 好高 啥子 咋个 咋样 啷个 没得 有没得".split()
 )
 
 EN_STOPWORDS = frozenset(

@@ -158,6 +158,19 @@ def test_an_unknown_function_word_is_no_term_but_an_unknown_noun_is(analyzer):
     assert terms["新能源"].known
 
 
+@pytest.mark.parametrize("text", ["园区停车位有好多个？", "孵化楼租金好多钱一平？", "园区离机场有好远", "审批要好久",
+                                  "园区有啥子项目", "园区有没得新能源项目"])
+def test_southwestern_mandarin_question_words_are_no_terms(analyzer, text):
+    # 好多 (多少), 好远 (多远), 啥子 (什么), 没得 (没有): in no article, they would weigh as the
+    # rarest words of the question and read as something the articles lack.
+    dialect = {"好多", "好多钱", "好远", "好久", "啥子", "没得", "有没得"}
+    assert not dialect & {t.text for t in analyzer.analyse(text).terms}
+
+
+def test_a_clause_asking_in_southwestern_mandarin_is_a_question_of_its_own():
+    assert split_questions("孵化楼什么时候建成的，租金好多钱") == ["孵化楼什么时候建成的", "孵化楼租金好多钱"]
+
+
 def test_the_dimension_how_asks_is_no_term_unless_the_articles_use_it(tmp_path):
     # "how far" asks a distance as "多远" does; "far" in no article must not weigh as the rarest word
     # of the question. "how reliable" asks about a thing the articles name: it stays.
@@ -328,6 +341,7 @@ def test_an_attribute_word_no_article_uses_is_no_focus(asked, kind_word, words):
     ("园区占地多大？", ("园区", "占地"), None, None),
     # A cap ("at most") that one sentence states is asked, not the largest of several values.
     ("设备补贴最高能拿多少钱？", ("设备", "补贴"), None, None),
+    ("设备补贴最多补好多？", ("设备", "补贴"), None, None),
     ("How much rent relief can a start-up get at most?", ("rent", "relief", "start-up"), None, None),
 ])
 def test_superlatives_name_the_extreme_and_the_attribute_compared(asked, words, kind, attribute):
