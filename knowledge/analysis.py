@@ -522,9 +522,11 @@ class Analyzer:
                 word = self.corpus_core(word)
             forms = tuple(dict.fromkeys((word, *phrasal.get(word, ()), *self.senses(word))))
             seen = max(self.df.get(w, 0) for w in forms)
-            if not seen and (raw in function or is_english_function_word(word) or word.lower() in asked_dimension):
-                # An unknown function word or asked dimension ("how far") would weigh the most and
-                # read as something the articles lack; a known one is kept ("一期", "how reliable").
+            if not seen and (raw in function or is_english_function_word(word) or word.lower() in asked_dimension
+                             or _NOW_RE.fullmatch(word)):
+                # An unknown function word, asked dimension ("how far") or time of asking ("now", the
+                # analysis's `now`) would weigh the most and read as something the articles lack; a
+                # known one is kept ("一期", "how reliable").
                 continue
             subject = word not in ZH_ATTRIBUTE_WORDS and word not in EN_ATTRIBUTE_WORDS
             idf = math.log(1.0 + self.n_docs / (seen + 0.5))

@@ -56,6 +56,17 @@ def test_two_questions_in_one_message_are_split():
     assert split_questions("园区在哪里？") == ["园区在哪里？"]
 
 
+@pytest.mark.parametrize("text", ["Which projects does the park have now?", "园区如今有哪些项目？",
+                                  "What projects are currently in the park?"])
+def test_the_time_of_asking_is_no_term(analyzer, text):
+    # "now" and 如今 are in no article: as terms they would weigh the most and read as something
+    # the articles lack. The analysis keeps them as the time asked about.
+    analysis = analyzer.analyse(text)
+    assert analysis.now
+    assert {t.text for t in analysis.terms} & {"project", "projects", "项目", "park", "园区"}
+    assert not {t.text for t in analysis.terms} & {"now", "currently", "如今"}
+
+
 @pytest.mark.parametrize("text", [
     "工业用地出让价多少钱一亩？我们大概要拿50亩",
     "How big is the valley? We need roughly 50 mu for a plant.",
